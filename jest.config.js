@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest'],
+  },
+  moduleNameMapper: {
+    '^@livegate/state$': '<rootDir>/libs/state/src',
+    '^@livegate/state/(.*)$': '<rootDir>/libs/state/src/$1',
+  },
+  testTimeout: 20000,
+  verbose: true,
+};

@@ -1,0 +1,143 @@
+import type { CreateSessionInput, UserSession } from '../../models';
+import {
+  assertPermissionQuery,
+  DEFAULT_ROLE_PERMISSIONS,
+  sessionAllows,
+  type ResourceType,
+} from '../../roles';
+import { assertRefreshTtl, prepareSession } from '../../sessions';
+import { StateConflictError } from '../../state.errors';
+import { SessionStore } from '../../stores/session-store';
+import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
+import { ExpiringMap } from './expiring-map';
+
+/** Sessions and the role table in process memory. */
+export class MemorySessionStore extends SessionStore {
+  private readonly sessions: ExpiringMap<UserSession>;
+  private readonly userSessions = new Map<string, Set<string>>();
+  private readonly roles = new Map<string, ReadonlySet<string>>(
+    Object.entries(DEFAULT_ROLE_PERMISSIONS).map(([role, permissions]) => [
+      role,
+      new Set(permissions),
+    ]),
+  );
+
+  constructor(private readonly sessionTtl: number) {
+    super();
+    assertTtl('sessionTtl', sessionTtl);
+    this.sessions = new ExpiringMap((sessionId, session) =>
+      this.forgetUserSession(session.userId, sessionId),
+    );
+  }
+
+  async createSession(input: CreateSessionInput): Promise<UserSession> {
+    const session = prepareSession(input, this.sessionTtl);
+    if (this.sessions.has(session.sessionId)) {
+      throw new StateConflictError('A live session with this id already exists');
+    }
+    this.sessions.set(session.sessionId, session);
+    let ids = this.userSessions.get(session.userId);
+    if (!ids) {
+      ids = new Set();
+      this.userSessions.set(session.userId, ids);
+    }
+    ids.add(session.sessionId);
+    return structuredClone(session);
+  }
+
+  async getSession(sessionId: string): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const session = this.sessions.get(sessionId);
+    return session ? structuredClone(session) : null;
+  }
+
+  async validateSession(sessionId: string): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    return this.sessions.has(sessionId);
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    return this.sessions.delete(sessionId);
+  }
+
+  async refreshSession(sessionId: string, extendTtl?: number): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    assertRefreshTtl(extendTtl);
+    const now = Date.now();
+    const session = this.sessions.get(sessionId, now);
+    if (!session) {
+      return false;
+    }
+    session.expiresAt = now + ttlToMs(extendTtl ?? session.ttl);
+    return true;
+  }
+
+  async listUserSessions(userId: string): Promise<UserSession[]> {
+    assertId('userId', userId);
+    const now = Date.now();
+    const sessions: UserSession[] = [];
+    for (const sessionId of [...(this.userSessions.get(userId) ?? [])]) {
+      const session = this.sessions.get(sessionId, now);
+      if (session) {
+        sessions.push(structuredClone(session));
+      }
+    }
+    return sessions.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    assertId('userId', userId);
+    let deleted = 0;
+    for (const sessionId of [...(this.userSessions.get(userId) ?? [])]) {
+      if (this.sessions.delete(sessionId)) {
+        deleted += 1;
+      }
+    }
+    this.userSessions.delete(userId);
+    return deleted;
+  }
+
+  async setRolePermissions(role: string, permissions: Iterable<string>): Promise<void> {
+    assertName('role', role);
+    this.roles.set(role, new Set(normalizeNames('permissions', permissions)));
+  }
+
+  async getRolePermissions(role: string): Promise<string[]> {
+    assertName('role', role);
+    return [...(this.roles.get(role) ?? [])].sort();
+  }
+
+  async checkPermission(
+    sessionId: string,
+    resourceType: ResourceType,
+    resourceId: string,
+    permission: string,
+  ): Promise<boolean> {
+    assertPermissionQuery(sessionId, resourceType, resourceId, permission);
+    const session = this.sessions.get(sessionId);
+    if (!session) {
+      return false;
+    }
+    return sessionAllows(
+      session,
+      (role) => this.roles.get(role),
+      resourceType,
+      resourceId,
+      permission,
+    );
+  }
+
+  /** Frees expired sessions. */
+  sweep(now = Date.now()): number {
+    return this.sessions.sweep(now);
+  }
+
+  private forgetUserSession(userId: string, sessionId: string): void {
+    const ids = this.userSessions.get(userId);
+    ids?.delete(sessionId);
+    if (ids?.size === 0) {
+      this.userSessions.delete(userId);
+    }
+  }
+}

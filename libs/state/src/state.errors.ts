@@ -1,0 +1,51 @@
+/**
+ * Base class of every error a Livegate store raises. `code` is stable and safe to put in an HTTP
+ * error body; `status` is the HTTP status that error maps to.
+ */
+export abstract class StateError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input (an id, a TTL, a role name, metadata): rejected before anything is written. */
+export class StateValidationError extends StateError {
+  readonly code = 'invalid_input';
+  readonly status = 400;
+
+  constructor(
+    /** The argument or field that was rejected. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** The item an operation needs does not exist (or has expired). */
+export class StateNotFoundError extends StateError {
+  readonly code = 'not_found';
+  readonly status = 404;
+}
+
+/** The item already exists and the operation may not replace it. */
+export class StateConflictError extends StateError {
+  readonly code = 'conflict';
+  readonly status = 409;
+}
+
+/** The backend could not be reached or failed; the operation did not happen. */
+export class StateBackendUnavailableError extends StateError {
+  readonly code = 'backend_unavailable';
+  readonly status = 503;
+}
+
+/** The module was configured with options or environment values it cannot run with. */
+export class StateConfigurationError extends StateError {
+  readonly code = 'configuration_error';
+  readonly status = 500;
+}

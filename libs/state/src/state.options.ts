@@ -1,0 +1,64 @@
+import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+
+export type StateBackendName = 'memory' | 'sqlite' | 'redis';
+export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
+  'memory',
+  'sqlite',
+  'redis',
+]);
+
+/**
+ * Options of `StateModule.forRoot`. Every option left out is read from the environment
+ * (`LIVEGATE_DEPLOY__*`) and then from the defaults below.
+ */
+export interface StateModuleOptions {
+  /** Which backend keeps the state. Default `memory` (env `STATE_BACKEND`). */
+  backend?: StateBackendName;
+  /** Redis connection URL. Default `redis://localhost:6379/0` (env `REDIS_URL`). */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel. Default `livegate` (env `REDIS_PREFIX`). */
+  redisPrefix?: string;
+  /** Redis command connections per process, 1–100. Default 1 (env `REDIS_POOL_SIZE`). */
+  redisPoolSize?: number;
+  /** An existing ioredis client to use as given instead of connecting to `redisUrl`. */
+  redis?: unknown;
+  /** SQLite database file. Default `~/.config/livegate/livegate.db` (env `SQLITE_PATH`). */
+  sqlitePath?: string;
+  /** SQLCipher key of the SQLite database (env `SQLITE_KEY`). */
+  sqliteKey?: string;
+  /** Seconds a widget lives after registration or update. Default 86400 (env `WIDGET_TTL`). */
+  widgetTtl?: number;
+  /** Seconds a connection lives after its last heartbeat. Default 300 (env `CONNECTION_TTL`). */
+  connectionTtl?: number;
+  /** Default seconds a session lives. Default 86400 (env `SESSION_TTL`). */
+  sessionTtl?: number;
+  /** This process's worker id. Default: generated from host name, pid and random bits (env `WORKER_ID`). */
+  workerId?: string;
+  /** Seconds between sweeps that free expired items in memory. Default 60. */
+  sweepInterval?: number;
+  /** Register the module globally. Default `false`. */
+  isGlobal?: boolean;
+}
+
+/** Options after merging explicit options, environment and defaults. */
+export interface ResolvedStateOptions {
+  backend: StateBackendName;
+  redisUrl: string;
+  redisPrefix: string;
+  redisPoolSize: number;
+  redis?: unknown;
+  sqlitePath: string;
+  sqliteKey?: string;
+  widgetTtl: number;
+  connectionTtl: number;
+  sessionTtl: number;
+  workerId: string;
+  sweepInterval: number;
+}
+
+export interface StateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: never[]) => StateModuleOptions | Promise<StateModuleOptions>;
+  inject?: FactoryProvider['inject'];
+  /** Register the module globally. Default `false`. */
+  isGlobal?: boolean;
+}

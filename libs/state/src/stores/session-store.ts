@@ -1,0 +1,34 @@
+import type { CreateSessionInput, UserSession } from '../models';
+import type { ResourceType } from '../roles';
+
+/**
+ * User sessions, the role table and permission checks. Sessions expire after their TTL; a refresh
+ * never brings back a deleted or expired session.
+ */
+export abstract class SessionStore {
+  /** Creates a session; an id that names a live session is a `StateConflictError`. */
+  abstract createSession(input: CreateSessionInput): Promise<UserSession>;
+  abstract getSession(sessionId: string): Promise<UserSession | null>;
+  abstract validateSession(sessionId: string): Promise<boolean>;
+  abstract deleteSession(sessionId: string): Promise<boolean>;
+  /** Extends a live session to `extendTtl` seconds from now (default: its own TTL). */
+  abstract refreshSession(sessionId: string, extendTtl?: number): Promise<boolean>;
+  /** The user's live sessions, oldest first. */
+  abstract listUserSessions(userId: string): Promise<UserSession[]>;
+  /** Deletes every session of the user; returns how many live sessions were deleted. */
+  abstract deleteUserSessions(userId: string): Promise<number>;
+  /** Defines or replaces a role's permissions. */
+  abstract setRolePermissions(role: string, permissions: Iterable<string>): Promise<void>;
+  /** A role's permissions, sorted; an unknown role has none. */
+  abstract getRolePermissions(role: string): Promise<string[]>;
+  /**
+   * Whether the session may do `permission` on the resource: through any of its roles, or through
+   * a grant in `metadata.permissions["type:id"]` naming exactly this resource.
+   */
+  abstract checkPermission(
+    sessionId: string,
+    resourceType: ResourceType,
+    resourceId: string,
+    permission: string,
+  ): Promise<boolean>;
+}
