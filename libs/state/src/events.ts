@@ -48,3 +48,63 @@ export function toWireEvent<T>(
     messageId,
   };
 }
+
+/** The JSON an event travels as between processes (snake_case, as the reference layout has it). */
+interface WireEvent {
+  event_type: string;
+  widget_id: string | null;
+  data: unknown;
+  source_worker_id: string;
+  target_worker_id: string | null;
+  timestamp: number;
+  message_id: string;
+}
+
+export function encodeWireEvent(event: StateEvent): string {
+  const wire: WireEvent = {
+    event_type: event.eventType,
+    widget_id: event.widgetId,
+    data: event.data,
+    source_worker_id: event.sourceWorkerId,
+    target_worker_id: event.targetWorkerId,
+    timestamp: event.timestamp,
+    message_id: event.messageId,
+  };
+  return JSON.stringify(wire);
+}
+
+const isText = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= 256;
+const isOptionalText = (value: unknown): value is string | null => value === null || isText(value);
+
+/** Parses a received event; `null` for anything malformed, which the receiver drops. */
+export function decodeWireEvent(json: string): StateEvent | null {
+  let wire: Partial<WireEvent>;
+  try {
+    wire = JSON.parse(json) as Partial<WireEvent>;
+  } catch {
+    return null;
+  }
+  if (
+    wire === null ||
+    typeof wire !== 'object' ||
+    !isText(wire.event_type) ||
+    !isOptionalText(wire.widget_id) ||
+    !isText(wire.source_worker_id) ||
+    !isOptionalText(wire.target_worker_id) ||
+    typeof wire.timestamp !== 'number' ||
+    !isText(wire.message_id) ||
+    !('data' in wire)
+  ) {
+    return null;
+  }
+  return {
+    eventType: wire.event_type,
+    widgetId: wire.widget_id,
+    data: wire.data,
+    sourceWorkerId: wire.source_worker_id,
+    targetWorkerId: wire.target_worker_id,
+    timestamp: wire.timestamp,
+    messageId: wire.message_id,
+  };
+}

@@ -81,7 +81,7 @@ describe('StateModule', () => {
     ).rejects.toThrow('LIVEGATE_DEPLOY__SESSION_TTL="forever"');
   });
 
-  it.each(['sqlite', 'redis'])(
+  it.each(['sqlite'])(
     'refuses the %s backend it does not have, instead of falling back to memory',
     async (backend) => {
       process.env.LIVEGATE_DEPLOY__STATE_BACKEND = backend;
@@ -90,7 +90,7 @@ describe('StateModule', () => {
       ).rejects.toThrow(`The '${backend}' state backend is not available`);
       await expect(
         Test.createTestingModule({
-          imports: [StateModule.forRoot({ backend: backend as 'redis' })],
+          imports: [StateModule.forRoot({ backend: backend as 'sqlite' })],
         }).compile(),
       ).rejects.toThrow(StateConfigurationError);
     },

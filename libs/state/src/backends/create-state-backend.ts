@@ -1,10 +1,12 @@
 import { StateConfigurationError } from '../state.errors';
 import type { ResolvedStateOptions, StateBackendName } from '../state.options';
 import { createMemoryBackend } from './memory/memory.backend';
+import { createRedisBackend } from './redis/redis.backend';
 import type { StateBackend, StateBackendFactory } from './state-backend';
 
 const FACTORIES: Partial<Record<StateBackendName, StateBackendFactory>> = {
   memory: createMemoryBackend,
+  redis: createRedisBackend,
 };
 
 /** Builds the configured backend; a backend this version does not have stops the boot. */

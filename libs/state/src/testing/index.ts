@@ -5,3 +5,4 @@ export * from './event-bus.contract';
 export * from './connection-router.contract';
 export * from './session-store.contract';
 export * from './chat-store.contract';
+export * from './redis-server';

@@ -1,0 +1,345 @@
+/**
+ * Lua scripts: each multi-key write is one atomic round trip. Times come from the Redis server
+ * clock, so every worker agrees on expiry. Scripts that derive key names take the key prefix as
+ * an argument (single-instance Redis; not cluster slots).
+ */
+const NOW = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+`;
+
+/** Extends an index key's TTL to at least `ms`, never shortening it. */
+const EXTEND = `
+local function extend(key, ms)
+  local current = redis.call('PTTL', key)
+  if current < ms then
+    redis.call('PEXPIRE', key, ms)
+  end
+end
+`;
+
+export const REDIS_SCRIPTS = {
+  /**
+   * KEYS: widget, active, sequence. ARGV: id, html, token json, owner json, metadata json, ttl ms.
+   * The sequence orders registrations made in the same millisecond.
+   */
+  livegateWidgetRegister: {
+    keys: 3,
+    lua: `${NOW}
+local ttl = tonumber(ARGV[6])
+local expires = now + ttl
+local sequence = redis.call('INCR', KEYS[3])
+redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'html', ARGV[2], 'token', ARGV[3], 'owner', ARGV[4],
+  'metadata', ARGV[5], 'createdAt', now, 'updatedAt', now, 'expiresAt', expires,
+  'sequence', sequence)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expires, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return now`,
+  },
+  /**
+   * KEYS: widget, active, sequence. ARGV: field, value, ttl ms, id. Never recreates a missing
+   * widget.
+   */
+  livegateWidgetUpdate: {
+    keys: 3,
+    lua: `${NOW}
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local ttl = tonumber(ARGV[3])
+local expires = now + ttl
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'updatedAt', now, 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expires, ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[3], ttl)
+return 1`,
+  },
+  /** KEYS: widget, active. ARGV: id. */
+  livegateWidgetDelete: {
+    keys: 2,
+    lua: `
+local deleted = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return deleted`,
+  },
+  /** KEYS: active. ARGV: widget key prefix. Returns [id, sequence, ...] of live widgets. */
+  livegateWidgetList: {
+    keys: 1,
+    lua: `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local result = {}
+for _, id in ipairs(ids) do
+  local sequence = redis.call('HGET', ARGV[1] .. id, 'sequence')
+  if sequence then
+    result[#result + 1] = id
+    result[#result + 1] = sequence
+  end
+end
+return result`,
+  },
+  /** KEYS: active. */
+  livegateWidgetCount: {
+    keys: 1,
+    lua: `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1])`,
+  },
+
+  /** KEYS: conn, worker set. ARGV: widget id, worker id, user json, session json, ttl ms, prefix. */
+  livegateConnectionRegister: {
+    keys: 2,
+    lua: `${NOW}${EXTEND}
+local previous = redis.call('HGET', KEYS[1], 'worker')
+if previous and previous ~= ARGV[2] then
+  redis.call('ZREM', ARGV[6] .. ':worker:' .. previous .. ':connections', ARGV[1])
+end
+local ttl = tonumber(ARGV[5])
+local expires = now + ttl
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'worker', ARGV[2], 'user', ARGV[3], 'session', ARGV[4],
+  'connectedAt', now, 'lastHeartbeat', now, 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expires, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+extend(KEYS[2], ttl)
+return now`,
+  },
+  /** KEYS: conn. ARGV: widget id, ttl ms, prefix. Never recreates a missing connection. */
+  livegateConnectionHeartbeat: {
+    keys: 1,
+    lua: `${NOW}${EXTEND}
+local worker = redis.call('HGET', KEYS[1], 'worker')
+if not worker then
+  return 0
+end
+local ttl = tonumber(ARGV[2])
+local expires = now + ttl
+redis.call('HSET', KEYS[1], 'lastHeartbeat', now, 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ttl)
+local index = ARGV[3] .. ':worker:' .. worker .. ':connections'
+redis.call('ZADD', index, expires, ARGV[1])
+extend(index, ttl)
+return 1`,
+  },
+  /** KEYS: conn. ARGV: widget id, prefix. */
+  livegateConnectionUnregister: {
+    keys: 1,
+    lua: `
+local worker = redis.call('HGET', KEYS[1], 'worker')
+local deleted = redis.call('DEL', KEYS[1])
+if worker then
+  redis.call('ZREM', ARGV[2] .. ':worker:' .. worker .. ':connections', ARGV[1])
+end
+return deleted`,
+  },
+  /** KEYS: worker set. Returns the live widget ids, oldest expiry first. */
+  livegateConnectionList: {
+    keys: 1,
+    lua: `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)`,
+  },
+
+  /**
+   * KEYS: session, user set. ARGV: session key, id, user, roles json, metadata json, ttl seconds,
+   * ttl ms. Returns createdAt, or -1 when a live session has the id.
+   */
+  livegateSessionCreate: {
+    keys: 2,
+    lua: `${NOW}${EXTEND}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return -1
+end
+local ttl = tonumber(ARGV[7])
+local expires = now + ttl
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'user', ARGV[3], 'roles', ARGV[4], 'metadata', ARGV[5],
+  'createdAt', now, 'expiresAt', expires, 'ttl', ARGV[6])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expires, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+extend(KEYS[2], ttl)
+return now`,
+  },
+  /** KEYS: session. ARGV: session key, extend ms ('' for the session's own TTL), prefix. */
+  livegateSessionRefresh: {
+    keys: 1,
+    lua: `${NOW}${EXTEND}
+local fields = redis.call('HMGET', KEYS[1], 'user', 'ttl')
+if not fields[1] then
+  return 0
+end
+local ttl = tonumber(ARGV[2]) or math.max(1, math.floor(tonumber(fields[2]) * 1000 + 0.5))
+local expires = now + ttl
+redis.call('HSET', KEYS[1], 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ttl)
+local index = ARGV[3] .. ':user:' .. fields[1] .. ':sessions'
+redis.call('ZADD', index, expires, ARGV[1])
+extend(index, ttl)
+return 1`,
+  },
+  /** KEYS: session. ARGV: session key, prefix. */
+  livegateSessionDelete: {
+    keys: 1,
+    lua: `
+local user = redis.call('HGET', KEYS[1], 'user')
+local deleted = redis.call('DEL', KEYS[1])
+if user then
+  redis.call('ZREM', ARGV[2] .. ':user:' .. user .. ':sessions', ARGV[1])
+end
+return deleted`,
+  },
+  /** KEYS: user set. ARGV: session key prefix. Returns [fields of each live session]. */
+  livegateSessionList: {
+    keys: 1,
+    lua: `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local result = {}
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local fields = redis.call('HGETALL', ARGV[1] .. key)
+  if #fields > 0 then
+    result[#result + 1] = fields
+  end
+end
+return result`,
+  },
+  /** KEYS: user set. ARGV: session key prefix. Returns how many live sessions were deleted. */
+  livegateSessionDeleteUser: {
+    keys: 1,
+    lua: `
+local deleted = 0
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  deleted = deleted + redis.call('DEL', ARGV[1] .. key)
+end
+redis.call('DEL', KEYS[1])
+return deleted`,
+  },
+  /**
+   * KEYS: session, role table. Returns false for no session, else [roles json, metadata json,
+   * [permissions json of each role, or false]]: the decision is made by the caller.
+   */
+  livegateSessionPermissions: {
+    keys: 2,
+    lua: `
+local fields = redis.call('HMGET', KEYS[1], 'roles', 'metadata')
+if not fields[1] then
+  return false
+end
+local roles = cjson.decode(fields[1])
+local permissions = {}
+if #roles > 0 then
+  permissions = redis.call('HMGET', KEYS[2], unpack(roles))
+end
+return {fields[1], fields[2], permissions}`,
+  },
+
+  /**
+   * KEYS: threads, sequence, thread. ARGV: thread member, thread id, widget id, has title,
+   * title, has metadata, metadata json. Returns the thread's fields.
+   */
+  livegateThreadSave: {
+    keys: 3,
+    lua: `${NOW}
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  if ARGV[4] == '1' then
+    redis.call('HSET', KEYS[3], 'title', ARGV[5])
+  end
+  if ARGV[6] == '1' then
+    redis.call('HSET', KEYS[3], 'metadata', ARGV[7])
+  end
+  redis.call('HSET', KEYS[3], 'updatedAt', now)
+else
+  local sequence = redis.call('INCR', KEYS[2])
+  redis.call('ZADD', KEYS[1], sequence, ARGV[1])
+  local title = ''
+  if ARGV[4] == '1' then title = ARGV[5] end
+  local metadata = '{}'
+  if ARGV[6] == '1' then metadata = ARGV[7] end
+  redis.call('HSET', KEYS[3], 'id', ARGV[2], 'widget', ARGV[3], 'title', title,
+    'metadata', metadata, 'createdAt', now, 'updatedAt', now)
+end
+return redis.call('HGETALL', KEYS[3])`,
+  },
+  /** KEYS: threads. ARGV: thread key prefix. Returns [fields of each thread], oldest first. */
+  livegateThreadList: {
+    keys: 1,
+    lua: `
+local result = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local fields = redis.call('HGETALL', ARGV[1] .. member)
+  if #fields > 0 then
+    result[#result + 1] = fields
+  end
+end
+return result`,
+  },
+  /** KEYS: threads, thread, message ids, messages. ARGV: thread member. */
+  livegateThreadDelete: {
+    keys: 4,
+    lua: `
+local deleted = redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return deleted`,
+  },
+  /**
+   * KEYS: thread, message ids, messages. ARGV: message id, message json, cap, created at.
+   * Returns 1, -1 when the thread does not exist, -2 when the message id is taken.
+   */
+  livegateMessageAppend: {
+    keys: 3,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
+  return -2
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
+local overflow = redis.call('LLEN', KEYS[2]) - tonumber(ARGV[3])
+while overflow > 0 do
+  redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[2]))
+  overflow = overflow - 1
+end
+return 1`,
+  },
+  /** KEYS: message ids, messages. ARGV: limit, before id or ''. Returns message json, oldest first. */
+  livegateMessagePage: {
+    keys: 2,
+    lua: `
+local stop = redis.call('LLEN', KEYS[1])
+if ARGV[2] ~= '' then
+  local index = redis.call('LPOS', KEYS[1], ARGV[2])
+  if not index then
+    return {}
+  end
+  stop = index
+end
+local start = math.max(0, stop - tonumber(ARGV[1]))
+if stop <= start then
+  return {}
+end
+local ids = redis.call('LRANGE', KEYS[1], start, stop - 1)
+return redis.call('HMGET', KEYS[2], unpack(ids))`,
+  },
+  /** KEYS: thread, message ids, messages. Returns how many messages were removed. */
+  livegateMessageClear: {
+    keys: 3,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local cleared = redis.call('LLEN', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
+return cleared`,
+  },
+} as const satisfies Record<string, { keys: number; lua: string }>;
+
+export type RedisScriptName = keyof typeof REDIS_SCRIPTS;

@@ -1,0 +1,190 @@
+import type { CreateSessionInput, UserSession } from '../../models';
+import {
+  assertPermissionQuery,
+  DEFAULT_ROLE_PERMISSIONS,
+  sessionAllows,
+  type ResourceType,
+} from '../../roles';
+import { assertRefreshTtl, prepareSession } from '../../sessions';
+import { StateConflictError } from '../../state.errors';
+import { SessionStore } from '../../stores/session-store';
+import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
+import type { RedisConnection } from './redis-connection';
+import { fieldsToRecord, isPresent } from './redis-fields';
+import { sessionKeyOf, type RedisKeys } from './redis-keys';
+
+/**
+ * A role's stored permissions; a built-in role missing from the table (a fresh or flushed
+ * database) falls back to its seeded permissions.
+ */
+function rolePermissionsOf(role: string, stored: string | null | undefined): string[] {
+  if (stored !== null && stored !== undefined) {
+    return JSON.parse(stored) as string[];
+  }
+  return [...(DEFAULT_ROLE_PERMISSIONS[role] ?? [])];
+}
+
+function toSession(fields: Record<string, string>): UserSession {
+  return {
+    sessionId: fields.id,
+    userId: fields.user,
+    roles: JSON.parse(fields.roles) as string[],
+    metadata: JSON.parse(fields.metadata) as Record<string, unknown>,
+    createdAt: Number(fields.createdAt),
+    expiresAt: Number(fields.expiresAt),
+    ttl: Number(fields.ttl),
+  };
+}
+
+/**
+ * Sessions in Redis, each under the SHA-256 of its id, with a pruned index per user and the role
+ * table in one hash. `getSession` and `checkPermission` are one round trip each.
+ */
+export class RedisSessionStore extends SessionStore {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly keys: RedisKeys,
+    private readonly sessionTtl: number,
+  ) {
+    super();
+    assertTtl('sessionTtl', sessionTtl);
+  }
+
+  /** Writes the built-in roles that the table does not have yet; custom changes are kept. */
+  async seedRoles(): Promise<void> {
+    await this.redis.run(async (client) => {
+      const pipeline = client.multi();
+      for (const [role, permissions] of Object.entries(DEFAULT_ROLE_PERMISSIONS)) {
+        pipeline.hsetnx(this.keys.rolePermissions, role, JSON.stringify([...permissions].sort()));
+      }
+      await pipeline.exec();
+    });
+  }
+
+  async createSession(input: CreateSessionInput): Promise<UserSession> {
+    const session = prepareSession(input, this.sessionTtl);
+    const key = sessionKeyOf(session.sessionId);
+    const ttlMs = session.expiresAt - session.createdAt;
+    const createdAt = Number(
+      await this.redis.run((client) =>
+        client.livegateSessionCreate(
+          this.keys.session(key),
+          this.keys.userSessions(session.userId),
+          key,
+          session.sessionId,
+          session.userId,
+          JSON.stringify(session.roles),
+          JSON.stringify(session.metadata),
+          String(session.ttl),
+          ttlMs,
+        ),
+      ),
+    );
+    if (createdAt < 0) {
+      throw new StateConflictError('A live session with this id already exists');
+    }
+    return { ...session, createdAt, expiresAt: createdAt + ttlMs };
+  }
+
+  async getSession(sessionId: string): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const fields = await this.redis.run((client) =>
+      client.hgetall(this.keys.session(sessionKeyOf(sessionId))),
+    );
+    return isPresent(fields) ? toSession(fields) : null;
+  }
+
+  async validateSession(sessionId: string): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    const exists = await this.redis.run((client) =>
+      client.exists(this.keys.session(sessionKeyOf(sessionId))),
+    );
+    return exists === 1;
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    const key = sessionKeyOf(sessionId);
+    const deleted = await this.redis.run((client) =>
+      client.livegateSessionDelete(this.keys.session(key), key, this.keys.prefix),
+    );
+    return Number(deleted) === 1;
+  }
+
+  async refreshSession(sessionId: string, extendTtl?: number): Promise<boolean> {
+    assertId('sessionId', sessionId);
+    assertRefreshTtl(extendTtl);
+    const key = sessionKeyOf(sessionId);
+    const refreshed = await this.redis.run((client) =>
+      client.livegateSessionRefresh(
+        this.keys.session(key),
+        key,
+        extendTtl === undefined ? '' : ttlToMs(extendTtl),
+        this.keys.prefix,
+      ),
+    );
+    return Number(refreshed) === 1;
+  }
+
+  async listUserSessions(userId: string): Promise<UserSession[]> {
+    assertId('userId', userId);
+    const reply = (await this.redis.run((client) =>
+      client.livegateSessionList(this.keys.userSessions(userId), this.keys.session('')),
+    )) as unknown[];
+    return reply
+      .map((fields) => toSession(fieldsToRecord(fields)))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    assertId('userId', userId);
+    return Number(
+      await this.redis.run((client) =>
+        client.livegateSessionDeleteUser(this.keys.userSessions(userId), this.keys.session('')),
+      ),
+    );
+  }
+
+  async setRolePermissions(role: string, permissions: Iterable<string>): Promise<void> {
+    assertName('role', role);
+    const names = normalizeNames('permissions', permissions).sort();
+    await this.redis.run((client) =>
+      client.hset(this.keys.rolePermissions, role, JSON.stringify(names)),
+    );
+  }
+
+  async getRolePermissions(role: string): Promise<string[]> {
+    assertName('role', role);
+    const stored = await this.redis.run((client) => client.hget(this.keys.rolePermissions, role));
+    return rolePermissionsOf(role, stored).sort();
+  }
+
+  async checkPermission(
+    sessionId: string,
+    resourceType: ResourceType,
+    resourceId: string,
+    permission: string,
+  ): Promise<boolean> {
+    assertPermissionQuery(sessionId, resourceType, resourceId, permission);
+    const reply = (await this.redis.run((client) =>
+      client.livegateSessionPermissions(
+        this.keys.session(sessionKeyOf(sessionId)),
+        this.keys.rolePermissions,
+      ),
+    )) as [string, string, (string | null)[]] | null;
+    if (!reply) {
+      return false;
+    }
+    const roles = JSON.parse(reply[0]) as string[];
+    const permissionsByRole = new Map(
+      roles.map((role, index) => [role, rolePermissionsOf(role, reply[2][index])]),
+    );
+    return sessionAllows(
+      { roles, metadata: JSON.parse(reply[1]) as Record<string, unknown> },
+      (role) => permissionsByRole.get(role),
+      resourceType,
+      resourceId,
+      permission,
+    );
+  }
+}
