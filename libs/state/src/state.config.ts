@@ -137,6 +137,10 @@ export const STATE_ENV_VARIABLES: readonly EnvVariable[] = [
   },
 ];
 
+/** Options set in code only, each a number of seconds greater than zero. */
+type TimingOption = 'sweepInterval' | 'callbackTimeout';
+const TIMING_OPTIONS: readonly TimingOption[] = ['sweepInterval', 'callbackTimeout'];
+
 /** Raw `LIVEGATE_DEPLOY__*` values, as read through `@nestjs/config`. */
 export type StateEnvironment = Record<string, string | undefined>;
 
@@ -170,6 +174,7 @@ function defaults(): Omit<ResolvedStateOptions, 'workerId'> {
     connectionTtl: 300,
     sessionTtl: 86400,
     sweepInterval: 60,
+    callbackTimeout: 5,
   };
 }
 
@@ -213,10 +218,19 @@ export function resolveStateOptions(
       explicit[variable.option] = parsed.value;
     }
   }
-  if (options.sweepInterval !== undefined) {
-    const parsed = positiveSeconds(String(options.sweepInterval));
-    if ('error' in parsed) {
-      errors.push(`option sweepInterval=${JSON.stringify(options.sweepInterval)} ${parsed.error}`);
+  const timings: Partial<Pick<ResolvedStateOptions, TimingOption>> = {};
+  for (const option of TIMING_OPTIONS) {
+    const value = options[option];
+    if (value === undefined) {
+      continue;
+    }
+    const parsed = typeof value === 'number' ? positiveSeconds(String(value)) : null;
+    if (parsed === null || 'error' in parsed) {
+      errors.push(
+        `option ${option}=${JSON.stringify(value)} ${parsed?.error ?? 'must be a number of seconds'}`,
+      );
+    } else {
+      timings[option] = parsed.value;
     }
   }
 
@@ -228,7 +242,7 @@ export function resolveStateOptions(
     ...defaults(),
     ...fromEnvironment,
     ...explicit,
-    ...(options.sweepInterval !== undefined ? { sweepInterval: options.sweepInterval } : {}),
+    ...timings,
   } as ResolvedStateOptions;
   resolved.workerId ??= generateWorkerId();
   if (options.redis !== undefined) {

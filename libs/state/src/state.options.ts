@@ -36,6 +36,8 @@ export interface StateModuleOptions {
   workerId?: string;
   /** Seconds between sweeps that free expired items in memory. Default 60. */
   sweepInterval?: number;
+  /** Seconds `invokeCallback` waits for another worker's answer. Default 5. */
+  callbackTimeout?: number;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
 }
@@ -54,6 +56,7 @@ export interface ResolvedStateOptions {
   sessionTtl: number;
   workerId: string;
   sweepInterval: number;
+  callbackTimeout: number;
 }
 
 export interface StateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

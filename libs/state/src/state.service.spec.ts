@@ -51,6 +51,13 @@ describe('StateService (memory backend)', () => {
       reason: 'callback_error',
       error: 'exploded',
     });
+    // No callback here and no connection to route to.
+    await expect(state.invokeCallback('grid', 'missing')).resolves.toEqual({
+      handled: false,
+      reason: 'not_connected',
+    });
+    // The connection is on this worker, which has no such callback.
+    await state.registerConnection('grid');
     await expect(state.invokeCallback('grid', 'missing')).resolves.toEqual({
       handled: false,
       reason: 'no_callback',

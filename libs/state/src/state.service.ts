@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -20,6 +21,7 @@ import type {
   WidgetRecord,
 } from './models';
 import { STATE_OPTIONS } from './state.constants';
+import { StateValidationError } from './state.errors';
 import type { ResolvedStateOptions } from './state.options';
 import { ConnectionRouter } from './stores/connection-router';
 import { EventBus } from './stores/event-bus';
@@ -31,6 +33,22 @@ import { assertId } from './validation';
 export const BROADCAST_CHANNEL = 'widget-events';
 /** Channel of events addressed to one worker. */
 export const workerChannel = (workerId: string): string => `worker:${workerId}`;
+
+/** Event types of the callback request/reply between workers (never handed to listeners). */
+export const CALLBACK_REQUEST_EVENT = 'livegate:callback:request';
+export const CALLBACK_REPLY_EVENT = 'livegate:callback:reply';
+
+interface CallbackRequest {
+  correlationId: string;
+  replyTo: string;
+  eventType: string;
+  data: unknown;
+}
+
+interface CallbackReply {
+  correlationId: string;
+  outcome: CallbackOutcome;
+}
 
 /** Receives widget events this worker should push to its local WebSocket connections. */
 export type WidgetEventListener = (event: StateEvent) => void | Promise<void>;
@@ -49,6 +67,11 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StateService.name);
   private readonly listeners = new Set<WidgetEventListener>();
   private readonly subscriptions: Unsubscribe[] = [];
+  /** Callback invocations waiting for another worker's reply, by correlation id. */
+  private readonly pendingCalls = new Map<string, (outcome: CallbackOutcome) => void>();
+  /** Connections registered through this service, kept alive by the heartbeat timer. */
+  private readonly localConnections = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly widgets: WidgetStore,
@@ -70,10 +93,20 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
       await this.events.subscribe(BROADCAST_CHANNEL, deliver),
       await this.events.subscribe(workerChannel(this.workerId), deliver),
     );
+    // Heartbeats three times per TTL keep this worker's connections alive; a killed worker's
+    // connections expire within the TTL.
+    const interval = Math.max(10, (this.options.connectionTtl * 1000) / 3);
+    this.heartbeatTimer = setInterval(() => void this.heartbeatAll(), interval);
+    this.heartbeatTimer.unref();
   }
 
   /** Unsubscribes and unregisters this worker's connections: a clean shutdown leaves none behind. */
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    for (const resolve of this.pendingCalls.values()) {
+      resolve({ handled: false, reason: 'not_delivered', error: 'The worker is shutting down' });
+    }
+    this.pendingCalls.clear();
     const subscriptions = this.subscriptions.splice(0);
     await Promise.allSettled(subscriptions.map((unsubscribe) => unsubscribe()));
     try {
@@ -83,6 +116,7 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       this.logger.warn(`Could not unregister this worker's connections: ${String(error)}`);
     }
+    this.localConnections.clear();
     this.callbacks.clear();
     this.listeners.clear();
   }
@@ -122,22 +156,29 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
   async removeWidget(widgetId: string): Promise<boolean> {
     const deleted = await this.widgets.delete(widgetId);
     await this.connections.unregisterConnection(widgetId);
+    this.localConnections.delete(widgetId);
     this.callbacks.unregister(widgetId);
     return deleted;
   }
 
   // Connections
 
-  /** Records that this worker holds the widget's WebSocket connection. */
-  registerConnection(
+  /**
+   * Records that this worker holds the widget's WebSocket connection; the service renews it by
+   * heartbeat until it is unregistered.
+   */
+  async registerConnection(
     widgetId: string,
     options: RegisterConnectionOptions = {},
   ): Promise<ConnectionInfo> {
-    return this.connections.registerConnection(widgetId, this.workerId, options);
+    const info = await this.connections.registerConnection(widgetId, this.workerId, options);
+    this.localConnections.add(widgetId);
+    return info;
   }
 
   /** Removes the widget's connection if this worker holds it. */
   async unregisterConnection(widgetId: string): Promise<boolean> {
+    this.localConnections.delete(widgetId);
     if ((await this.connections.getOwner(widgetId)) !== this.workerId) {
       return false;
     }
@@ -161,15 +202,28 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Invokes the widget's callback and returns `{ handled, result }`. A callback that throws is
-   * reported as `{ handled: false, reason: 'callback_error' }`.
+   * Invokes the widget's callback and returns `{ handled: true, result }`. A callback registered
+   * here runs here; otherwise the call goes to the worker holding the widget's connection and
+   * its answer comes back. Failures are results, never exceptions: `callback_error` (the callback
+   * threw), `no_callback`, `not_connected` (no live connection to route to) and `not_delivered`
+   * (the owning worker did not answer within `callbackTimeout`).
    */
-  invokeCallback<TResult = unknown>(
+  async invokeCallback<TResult = unknown>(
     widgetId: string,
     eventType: string,
     data?: unknown,
   ): Promise<CallbackOutcome<TResult>> {
-    return this.callbacks.invoke<TResult>(widgetId, eventType, data);
+    if (this.callbacks.has(widgetId, eventType)) {
+      return this.callbacks.invoke<TResult>(widgetId, eventType, data);
+    }
+    const owner = await this.connections.getOwner(widgetId);
+    if (owner === null) {
+      return { handled: false, reason: 'not_connected' };
+    }
+    if (owner === this.workerId) {
+      return { handled: false, reason: 'no_callback' };
+    }
+    return (await this.invokeRemote(owner, widgetId, eventType, data)) as CallbackOutcome<TResult>;
   }
 
   // Events
@@ -215,8 +269,116 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     return this.sessions.getSession(sessionId);
   }
 
+  private async invokeRemote(
+    owner: string,
+    widgetId: string,
+    eventType: string,
+    data: unknown,
+  ): Promise<CallbackOutcome> {
+    const correlationId = randomUUID();
+    const timeoutMs = this.options.callbackTimeout * 1000;
+    const reply = new Promise<CallbackOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingCalls.delete(correlationId);
+        resolve({
+          handled: false,
+          reason: 'not_delivered',
+          error: `Worker ${owner} did not answer within ${timeoutMs} ms`,
+        });
+      }, timeoutMs);
+      this.pendingCalls.set(correlationId, (outcome) => {
+        clearTimeout(timer);
+        this.pendingCalls.delete(correlationId);
+        resolve(outcome);
+      });
+    });
+    const request: CallbackRequest = { correlationId, replyTo: this.workerId, eventType, data };
+    try {
+      await this.events.publish(workerChannel(owner), {
+        eventType: CALLBACK_REQUEST_EVENT,
+        widgetId,
+        targetWorkerId: owner,
+        data: request,
+      });
+    } catch (error) {
+      this.pendingCalls.get(correlationId)?.({
+        handled: false,
+        reason: 'not_delivered',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (error instanceof StateValidationError) {
+        throw error;
+      }
+    }
+    return reply;
+  }
+
+  /** Runs a callback for another worker and sends the outcome back. */
+  private async answerRemote(event: StateEvent): Promise<void> {
+    const request = event.data as Partial<CallbackRequest> | null;
+    if (
+      event.widgetId === null ||
+      typeof request?.correlationId !== 'string' ||
+      typeof request.replyTo !== 'string' ||
+      typeof request.eventType !== 'string'
+    ) {
+      this.logger.warn(`Ignored a malformed callback request from ${event.sourceWorkerId}`);
+      return;
+    }
+    const { correlationId, replyTo } = request;
+    const widgetId = event.widgetId;
+    let outcome = await this.callbacks.invoke(widgetId, request.eventType, request.data);
+    const send = (answer: CallbackOutcome) =>
+      this.events.publish(workerChannel(replyTo), {
+        eventType: CALLBACK_REPLY_EVENT,
+        widgetId,
+        targetWorkerId: replyTo,
+        data: { correlationId, outcome: answer } satisfies CallbackReply,
+      });
+    try {
+      try {
+        await send(outcome);
+      } catch (error) {
+        if (!(error instanceof StateValidationError)) {
+          throw error;
+        }
+        outcome = {
+          handled: false,
+          reason: 'callback_error',
+          error: 'The callback result cannot be sent as JSON',
+        };
+        await send(outcome);
+      }
+    } catch (error) {
+      this.logger.error(`Could not answer a callback request: ${String(error)}`);
+    }
+  }
+
+  private async heartbeatAll(): Promise<void> {
+    for (const widgetId of [...this.localConnections]) {
+      try {
+        if (!(await this.connections.refreshHeartbeat(widgetId))) {
+          this.localConnections.delete(widgetId);
+        }
+      } catch (error) {
+        this.logger.warn(`Heartbeat of ${widgetId} failed: ${String(error)}`);
+        return;
+      }
+    }
+  }
+
   private async dispatch(event: StateEvent): Promise<void> {
     if (event.targetWorkerId !== null && event.targetWorkerId !== this.workerId) {
+      return;
+    }
+    if (event.eventType === CALLBACK_REQUEST_EVENT) {
+      return this.answerRemote(event);
+    }
+    if (event.eventType === CALLBACK_REPLY_EVENT) {
+      const reply = event.data as Partial<CallbackReply> | null;
+      if (typeof reply?.correlationId === 'string' && reply.outcome) {
+        this.pendingCalls.get(reply.correlationId)?.(reply.outcome);
+      }
       return;
     }
     for (const listener of [...this.listeners]) {

@@ -38,7 +38,16 @@ export function redisClientOptions(url: string): RedisOptions {
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1000),
   };
   if (url.startsWith('unix://')) {
-    return { ...base, path: decodeURIComponent(url.slice('unix://'.length).split('?')[0]) };
+    // unix:///path/to/redis.sock?username=u&password=p&db=0
+    const [path, query = ''] = url.slice('unix://'.length).split('?');
+    const params = new URLSearchParams(query);
+    return {
+      ...base,
+      path: decodeURIComponent(path),
+      username: params.get('username') ?? undefined,
+      password: params.get('password') ?? undefined,
+      db: params.has('db') ? Number(params.get('db')) : undefined,
+    };
   }
   return base;
 }
@@ -76,7 +85,11 @@ export class RedisConnection {
       }
       this.clients = [options.redis as ScriptedRedis];
       // A subscriber keeps its queue so subscriptions made while offline are sent on connect.
-      this.subscriber = options.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
+      this.subscriber = options.redis.duplicate({
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        lazyConnect: true,
+      });
     } else {
       const clientOptions = redisClientOptions(options.redisUrl);
       this.clients = Array.from(
@@ -87,6 +100,7 @@ export class RedisConnection {
       this.subscriber = createClient(options.redisUrl, {
         ...clientOptions,
         enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
         commandTimeout: undefined,
       });
     }
