@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from '@livegate/state/testing';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One `state-worker.main.ts` process, driven over HTTP on loopback. */
+export class WorkerProcess {
+  private output = '';
+
+  private constructor(
+    readonly workerId: string,
+    readonly port: number,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  /** Starts a worker with `LIVEGATE_DEPLOY__*` from `env` and waits (bounded) until it answers. */
+  static async start(workerId: string, env: Record<string, string>): Promise<WorkerProcess> {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(ROOT, 'test/support/state-worker.main.ts'),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+          PORT: String(port),
+          LIVEGATE_DEPLOY__WORKER_ID: workerId,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const worker = new WorkerProcess(workerId, port, child);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) {
+          throw new Error(`Worker ${workerId} exited with ${child.exitCode}:\n${worker.output}`);
+        }
+        try {
+          return (await fetch(`${worker.url}/health`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 100, description: `worker ${workerId} answering` },
+    );
+    return worker;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  async request<T = unknown>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  /** Sends a signal and waits (bounded) for the process to end. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return;
+    }
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!ended) {
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
