@@ -22,6 +22,7 @@ export interface EventBusStats {
 export class RedisEventBus extends EventBus {
   private readonly logger = new Logger(RedisEventBus.name);
   private readonly handlers = new Map<string, Set<EventHandler>>();
+  private readonly subscribing = new Map<string, Promise<void>>();
   readonly stats: EventBusStats = { delivered: 0, malformed: 0 };
 
   constructor(
@@ -52,15 +53,30 @@ export class RedisEventBus extends EventBus {
     if (!handlers) {
       handlers = new Set();
       this.handlers.set(channel, handlers);
-      await this.send(this.redis.subscriber.subscribe(this.keys.channel(channel)));
+      this.subscribing.set(
+        channel,
+        this.send(this.redis.subscriber.subscribe(this.keys.channel(channel))),
+      );
     }
     handlers.add(subscription);
+    // A second subscriber to the channel also waits until Redis has confirmed the subscription.
+    try {
+      await this.subscribing.get(channel);
+    } catch (error) {
+      handlers.delete(subscription);
+      if (handlers.size === 0 && this.handlers.get(channel) === handlers) {
+        this.handlers.delete(channel);
+        this.subscribing.delete(channel);
+      }
+      throw error;
+    }
     return async () => {
       const current = this.handlers.get(channel);
       if (!current?.delete(subscription) || current.size > 0) {
         return;
       }
       this.handlers.delete(channel);
+      this.subscribing.delete(channel);
       await this.send(this.redis.subscriber.unsubscribe(this.keys.channel(channel)));
     };
   }
