@@ -44,6 +44,30 @@ export class StateBackendUnavailableError extends StateError {
   readonly status = 503;
 }
 
+/**
+ * The backend is held by another connection or process (a locked SQLite database) and did not
+ * free up within the short busy timeout; nothing was written. Safe to retry.
+ */
+export class StateBackendBusyError extends StateError {
+  readonly code = 'backend_busy';
+  readonly status = 503;
+}
+
+/**
+ * The backend has no room left (a full disk, or SQLite's `max_page_count` reached). The write was
+ * rolled back; writes succeed again once space is freed.
+ */
+export class StateStorageFullError extends StateError {
+  readonly code = 'storage_full';
+  readonly status = 507;
+}
+
+/** The backend does not offer this operation (for example a store without the audit trail). */
+export class StateNotSupportedError extends StateError {
+  readonly code = 'not_supported';
+  readonly status = 501;
+}
+
 /** The module was configured with options or environment values it cannot run with. */
 export class StateConfigurationError extends StateError {
   readonly code = 'configuration_error';

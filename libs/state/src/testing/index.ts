@@ -6,3 +6,4 @@ export * from './connection-router.contract';
 export * from './session-store.contract';
 export * from './chat-store.contract';
 export * from './redis-server';
+export * from './chat-audit.contract';

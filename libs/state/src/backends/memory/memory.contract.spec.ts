@@ -1,4 +1,5 @@
 import {
+  describeChatAuditContract,
   describeChatStoreContract,
   describeConnectionRouterContract,
   describeEventBusContract,
@@ -35,6 +36,10 @@ describeSessionStoreContract(
   memoryFactory((backend) => backend.sessions),
 );
 describeChatStoreContract(
+  'memory',
+  memoryFactory((backend) => backend.chats),
+);
+describeChatAuditContract(
   'memory',
   memoryFactory((backend) => backend.chats),
 );
