@@ -37,3 +37,9 @@ export * from './state.module';
 export * from './state-exception.filter';
 export type { StateBackend, StateBackendFactory } from './backends/state-backend';
 export { createMemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend';
+export {
+  createSqliteBackend,
+  type SqliteBackendOptions,
+  type SqliteStateBackend,
+} from './backends/sqlite/sqlite.backend';
+export type { SqliteKeyring } from './backends/sqlite/sqlite-key';

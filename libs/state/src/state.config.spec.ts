@@ -107,6 +107,26 @@ describe('resolveStateOptions', () => {
     expect(() => resolveStateOptions(options as never, {})).toThrow(message);
   });
 
+  it('keeps the SQLite database encrypted unless SQLITE_ENCRYPTED turns it off', () => {
+    expect(resolveStateOptions({}, {}).sqliteEncrypted).toBe(true);
+    expect(resolveStateOptions({}, { SQLITE_ENCRYPTED: 'false' }).sqliteEncrypted).toBe(false);
+    expect(resolveStateOptions({}, { SQLITE_ENCRYPTED: ' 0 ' }).sqliteEncrypted).toBe(false);
+    expect(resolveStateOptions({}, { SQLITE_ENCRYPTED: 'TRUE' }).sqliteEncrypted).toBe(true);
+    expect(
+      resolveStateOptions({ sqliteEncrypted: false }, { SQLITE_ENCRYPTED: 'true' }).sqliteEncrypted,
+    ).toBe(false);
+    expect(() => resolveStateOptions({}, { SQLITE_ENCRYPTED: '' })).toThrow(
+      'LIVEGATE_DEPLOY__SQLITE_ENCRYPTED="" must be true or false',
+    );
+    expect(() => resolveStateOptions({}, { SQLITE_ENCRYPTED: 'maybe' })).toThrow(
+      StateConfigurationError,
+    );
+    expect(() => resolveStateOptions({ sqliteEncrypted: 'no' as never }, {})).not.toThrow();
+    expect(() => resolveStateOptions({ sqliteKey: true as never }, {})).toThrow(
+      'option sqliteKey=true has the wrong type',
+    );
+  });
+
   it('documents a default for every variable', () => {
     for (const variable of STATE_ENV_VARIABLES) {
       expect(variable.defaultText).not.toBe('');

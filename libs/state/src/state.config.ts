@@ -73,6 +73,22 @@ export const STATE_ENV_VARIABLES: readonly EnvVariable[] = [
     defaultText: '(key file or OS keyring)',
   },
   {
+    name: 'SQLITE_ENCRYPTED',
+    option: 'sqliteEncrypted',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(value)) {
+        return { value: true };
+      }
+      if (['false', '0', 'no', 'off'].includes(value)) {
+        return { value: false };
+      }
+      return { error: 'must be true or false' };
+    },
+    description: 'Encrypt the SQLite database (`false` only to keep it unencrypted)',
+    defaultText: 'true',
+  },
+  {
     name: 'REDIS_URL',
     option: 'redisUrl',
     parse: (raw) =>
@@ -170,6 +186,7 @@ function defaults(): Omit<ResolvedStateOptions, 'workerId'> {
     redisPrefix: 'livegate',
     redisPoolSize: 1,
     sqlitePath: join(homedir(), '.config', 'livegate', 'livegate.db'),
+    sqliteEncrypted: true,
     widgetTtl: 86400,
     connectionTtl: 300,
     sessionTtl: 86400,
@@ -209,7 +226,9 @@ export function resolveStateOptions(
       continue;
     }
     const parsed =
-      typeof value === 'string' || typeof value === 'number'
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      (typeof value === 'boolean' && variable.option === 'sqliteEncrypted')
         ? variable.parse(String(value))
         : { error: 'has the wrong type' };
     if ('error' in parsed) {

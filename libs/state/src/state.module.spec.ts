@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
@@ -6,7 +9,12 @@ import { MemoryConnectionRouter } from './backends/memory/memory-connection.rout
 import { MemoryEventBus } from './backends/memory/memory-event.bus';
 import { MemorySessionStore } from './backends/memory/memory-session.store';
 import { MemoryWidgetStore } from './backends/memory/memory-widget.store';
+import { createStateBackend } from './backends/create-state-backend';
+import { SqliteChatStore } from './backends/sqlite/sqlite-chat.store';
+import { SqliteSessionStore } from './backends/sqlite/sqlite-session.store';
+import { SqliteWidgetStore } from './backends/sqlite/sqlite-widget.store';
 import { CallbackRegistry } from './callbacks/callback-registry';
+import { resolveStateOptions } from './state.config';
 import { STATE_OPTIONS } from './state.constants';
 import { StateConfigurationError } from './state.errors';
 import { StateModule } from './state.module';
@@ -18,9 +26,15 @@ import { EventBus } from './stores/event-bus';
 import { SessionStore } from './stores/session-store';
 import { WidgetStore } from './stores/widget-store';
 
-const ENV_KEYS = ['STATE_BACKEND', 'SESSION_TTL', 'WIDGET_TTL', 'WORKER_ID'].map(
-  (name) => `LIVEGATE_DEPLOY__${name}`,
-);
+const ENV_KEYS = [
+  'STATE_BACKEND',
+  'SESSION_TTL',
+  'WIDGET_TTL',
+  'WORKER_ID',
+  'SQLITE_PATH',
+  'SQLITE_KEY',
+  'SQLITE_ENCRYPTED',
+].map((name) => `LIVEGATE_DEPLOY__${name}`);
 
 describe('StateModule', () => {
   const saved: Record<string, string | undefined> = {};
@@ -81,20 +95,77 @@ describe('StateModule', () => {
     ).rejects.toThrow('LIVEGATE_DEPLOY__SESSION_TTL="forever"');
   });
 
-  it.each(['sqlite'])(
-    'refuses the %s backend it does not have, instead of falling back to memory',
-    async (backend) => {
-      process.env.LIVEGATE_DEPLOY__STATE_BACKEND = backend;
-      await expect(
-        Test.createTestingModule({ imports: [StateModule.forRoot()] }).compile(),
-      ).rejects.toThrow(`The '${backend}' state backend is not available`);
+  describe('on the sqlite backend', () => {
+    let directory: string;
+
+    beforeEach(() => {
+      directory = mkdtempSync(join(tmpdir(), 'livegate-module-'));
+    });
+
+    afterEach(() => {
+      rmSync(directory, { recursive: true, force: true });
+    });
+
+    it('provides the SQLite stores, with in-process events and connections', async () => {
+      const sqlitePath = join(directory, 'state.db');
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          StateModule.forRoot({
+            backend: 'sqlite',
+            sqlitePath,
+            sqliteKey: `x'${'ab'.repeat(32)}'`,
+          }),
+        ],
+      }).compile();
+      await moduleRef.init();
+      expect(moduleRef.get(WidgetStore)).toBeInstanceOf(SqliteWidgetStore);
+      expect(moduleRef.get(SessionStore)).toBeInstanceOf(SqliteSessionStore);
+      expect(moduleRef.get(ChatStore)).toBeInstanceOf(SqliteChatStore);
+      expect(moduleRef.get(EventBus)).toBeInstanceOf(MemoryEventBus);
+      expect(moduleRef.get(ConnectionRouter)).toBeInstanceOf(MemoryConnectionRouter);
+      expect(moduleRef.get<ResolvedStateOptions>(STATE_OPTIONS).backend).toBe('sqlite');
+      const session = await moduleRef.get(StateService).createSession({ userId: 'u' });
+      expect((await moduleRef.get(SessionStore).getSession(session.sessionId))!.userId).toBe('u');
+      await moduleRef.close();
+
+      // Closed with the module: the stores now fail instead of writing.
+      await expect(moduleRef.get(WidgetStore).count()).rejects.toThrow('closed');
+      expect(existsSync(sqlitePath)).toBe(true);
+    });
+
+    it('is chosen by LIVEGATE_DEPLOY__STATE_BACKEND, with SQLITE_PATH and SQLITE_KEY', async () => {
+      process.env.LIVEGATE_DEPLOY__STATE_BACKEND = 'sqlite';
+      process.env.LIVEGATE_DEPLOY__SQLITE_PATH = join(directory, 'env.db');
+      process.env.LIVEGATE_DEPLOY__SQLITE_KEY = `x'${'cd'.repeat(32)}'`;
+      const moduleRef = await Test.createTestingModule({
+        imports: [StateModule.forRoot()],
+      }).compile();
+      expect(moduleRef.get(WidgetStore)).toBeInstanceOf(SqliteWidgetStore);
+      await moduleRef.close();
+      expect(existsSync(join(directory, 'env.db'))).toBe(true);
+    });
+
+    it('stops the boot, instead of falling back to memory, when the database cannot be opened', async () => {
+      const sqlitePath = join(directory, 'state.db');
+      const first = await Test.createTestingModule({
+        imports: [StateModule.forRoot({ backend: 'sqlite', sqlitePath, sqliteKey: 'right' })],
+      }).compile();
+      await first.close();
+
       await expect(
         Test.createTestingModule({
-          imports: [StateModule.forRoot({ backend: backend as 'sqlite' })],
+          imports: [StateModule.forRoot({ backend: 'sqlite', sqlitePath, sqliteKey: 'wrong' })],
         }).compile(),
       ).rejects.toThrow(StateConfigurationError);
-    },
-  );
+    });
+  });
+
+  it('refuses a backend it does not have, instead of falling back to memory', async () => {
+    const options = resolveStateOptions({ workerId: 'w' }, {});
+    await expect(
+      createStateBackend({ ...options, backend: 'postgres' as 'memory' }),
+    ).rejects.toThrow("The 'postgres' state backend is not available");
+  });
 
   it('lets explicit options win over the environment', async () => {
     process.env.LIVEGATE_DEPLOY__STATE_BACKEND = 'redis';

@@ -24,8 +24,16 @@ export interface StateModuleOptions {
   redis?: unknown;
   /** SQLite database file. Default `~/.config/livegate/livegate.db` (env `SQLITE_PATH`). */
   sqlitePath?: string;
-  /** SQLCipher key of the SQLite database (env `SQLITE_KEY`). */
+  /**
+   * SQLCipher key of the SQLite database: a passphrase, or a raw 256-bit key written `x'<64 hex
+   * digits>'` (env `SQLITE_KEY`). Default: the key file beside the database or the OS keyring.
+   */
   sqliteKey?: string;
+  /**
+   * Encrypt the SQLite database with SQLCipher. Default `true`; `false` is the only way to get an
+   * unencrypted database (env `SQLITE_ENCRYPTED`).
+   */
+  sqliteEncrypted?: boolean;
   /** Seconds a widget lives after registration or update. Default 86400 (env `WIDGET_TTL`). */
   widgetTtl?: number;
   /** Seconds a connection lives after its last heartbeat. Default 300 (env `CONNECTION_TTL`). */
@@ -51,6 +59,7 @@ export interface ResolvedStateOptions {
   redis?: unknown;
   sqlitePath: string;
   sqliteKey?: string;
+  sqliteEncrypted: boolean;
   widgetTtl: number;
   connectionTtl: number;
   sessionTtl: number;

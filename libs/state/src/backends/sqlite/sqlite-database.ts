@@ -1,0 +1,349 @@
+import { closeSync, lstatSync, mkdirSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
+import {
+  StateBackendBusyError,
+  StateBackendUnavailableError,
+  StateConfigurationError,
+  StateConflictError,
+  StateError,
+  StateStorageFullError,
+} from '../../state.errors';
+import { migrateSchema } from './sqlite-schema';
+import { resolveSqliteKey, type SqliteKeyring, type SqliteKeySource } from './sqlite-key';
+
+export type Connection = BetterSqlite3.Database;
+
+/**
+ * How long a statement waits for a lock held by another connection before it fails with
+ * `StateBackendBusyError`. Short, because the driver blocks the event loop while it waits.
+ */
+export const BUSY_TIMEOUT_MS = 200;
+
+/** The first 16 bytes of every unencrypted SQLite database. */
+const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+export interface SqliteDatabaseOptions {
+  /** The database file. */
+  path: string;
+  /** Encrypt with SQLCipher (default `true`). */
+  encrypted?: boolean;
+  /** Explicit SQLCipher key; wins over the key file and the keyring. */
+  key?: string;
+  /** Where keys may be kept besides the key file; `null` never uses a keyring. */
+  keyring: SqliteKeyring | null;
+  busyTimeoutMs?: number;
+}
+
+function loadDriver(): typeof BetterSqlite3 {
+  // Loaded when a SQLite backend is created, so that apps on another backend never load the
+  // native module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('better-sqlite3-multiple-ciphers') as typeof BetterSqlite3;
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/**
+ * The state error a failed SQLite call stands for. Locks are `StateBackendBusyError`, a full disk
+ * or page limit `StateStorageFullError`, everything else from SQLite `StateBackendUnavailableError`;
+ * state errors and programming errors pass through.
+ */
+export function toStateError(error: unknown, connection?: Connection): unknown {
+  if (error instanceof StateError) {
+    return error;
+  }
+  const code = sqliteCode(error);
+  if (code === undefined) {
+    if (connection !== undefined && !connection.open) {
+      return new StateBackendUnavailableError('The SQLite state database is closed', {
+        cause: error,
+      });
+    }
+    return error;
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StateBackendBusyError(
+      'The SQLite state database is locked by another connection or process; nothing was written',
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StateStorageFullError(
+      'The SQLite state database is full (disk full or page limit reached); the write was rolled back',
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new StateConflictError('The item was written concurrently by another process', {
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new StateBackendUnavailableError('The SQLite state database is corrupt', {
+      cause: error,
+    });
+  }
+  return new StateBackendUnavailableError(
+    `The SQLite state database failed (${code}): ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null;
+    }
+    throw error;
+  }
+}
+
+function readHeader(path: string): Buffer {
+  const header = Buffer.alloc(16);
+  const descriptor = openSync(path, 'r');
+  try {
+    return header.subarray(0, readSync(descriptor, header, 0, 16, 0));
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * Keys a connection with SQLCipher. Refuses to go on when the driver has no SQLCipher support, so
+ * a missing cipher can never leave a database unencrypted.
+ */
+export function applyKey(connection: Pick<Connection, 'pragma' | 'key'>, key: string): void {
+  connection.pragma(`cipher = 'sqlcipher'`);
+  if (connection.pragma('cipher', { simple: true }) !== 'sqlcipher') {
+    throw new StateConfigurationError(
+      'This build of better-sqlite3-multiple-ciphers cannot encrypt with SQLCipher; the SQLite ' +
+        'state database will not be opened unencrypted (set LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false ' +
+        'only if an unencrypted database is really wanted)',
+    );
+  }
+  connection.key(Buffer.from(key, 'utf8'));
+}
+
+/**
+ * The one SQLite connection of a backend, shared by its stores: SQLCipher-encrypted unless told
+ * otherwise, WAL mode, a short busy timeout. `read` and `write` run store code against it and turn
+ * SQLite failures into state errors; `write` holds the write lock for the whole change, so a
+ * failure rolls back everything it did.
+ */
+export class SqliteDatabase {
+  private readonly begin: BetterSqlite3.Statement;
+  private readonly commit: BetterSqlite3.Statement;
+  private readonly rollback: BetterSqlite3.Statement;
+
+  private constructor(
+    readonly connection: Connection,
+    readonly path: string,
+    readonly encrypted: boolean,
+    readonly keySource: SqliteKeySource | null,
+  ) {
+    this.begin = connection.prepare('BEGIN IMMEDIATE');
+    this.commit = connection.prepare('COMMIT');
+    this.rollback = connection.prepare('ROLLBACK');
+  }
+
+  /**
+   * Opens (or creates) the database file. An existing file is first checked through a read-only
+   * connection, so a wrong key, a missing key or a corrupt file stops here with a
+   * `StateConfigurationError` and leaves the file byte for byte as it was.
+   */
+  static open(options: SqliteDatabaseOptions): SqliteDatabase {
+    const path = resolve(options.path);
+    const encrypted = options.encrypted ?? true;
+    const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    if (!encrypted && options.key !== undefined) {
+      throw new StateConfigurationError(
+        'A SQLite key is set but encryption is turned off (LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false); ' +
+          'remove one of the two',
+      );
+    }
+    const Driver = loadDriver();
+
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const stats = statOrNull(path);
+    if (stats && !stats.isFile()) {
+      throw new StateConfigurationError(`The SQLite state database ${path} is not a regular file`);
+    }
+    const resolvedKey = encrypted
+      ? resolveSqliteKey({
+          databasePath: path,
+          explicitKey: options.key,
+          keyring: options.keyring,
+          databaseExists: stats !== null,
+        })
+      : null;
+    const key = resolvedKey?.key;
+
+    if (stats) {
+      SqliteDatabase.verifyExisting(Driver, path, key, busyTimeoutMs);
+    } else {
+      // Created here so that it is owner-only from the start; the WAL files inherit its mode.
+      closeSync(openSync(path, 'wx', 0o600));
+    }
+
+    let connection: Connection | undefined;
+    try {
+      connection = new Driver(path, { fileMustExist: true, timeout: busyTimeoutMs });
+      if (key !== undefined) {
+        applyKey(connection, key);
+      }
+      if (connection.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
+        throw new StateConfigurationError(`The SQLite state database ${path} cannot use WAL mode`);
+      }
+      connection.pragma('synchronous = NORMAL');
+      connection.pragma('foreign_keys = ON');
+      migrateSchema(connection);
+      if (encrypted && readHeader(path).equals(PLAINTEXT_HEADER)) {
+        throw new StateConfigurationError(
+          `The SQLite state database ${path} was written unencrypted; refusing to use it`,
+        );
+      }
+      return new SqliteDatabase(connection, path, encrypted, resolvedKey?.source ?? null);
+    } catch (error) {
+      connection?.close();
+      if (!stats) {
+        // Nothing was ever stored in a file created just now: leave no half-made database.
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+          rmSync(file, { force: true });
+        }
+      }
+      throw SqliteDatabase.openError(error, path, encrypted);
+    }
+  }
+
+  /** Checks an existing file read-only: the right kind, the key, and every page. */
+  private static verifyExisting(
+    Driver: typeof BetterSqlite3,
+    path: string,
+    key: string | undefined,
+    busyTimeoutMs: number,
+  ): void {
+    const header = readHeader(path);
+    const plaintext = header.equals(PLAINTEXT_HEADER);
+    if (key !== undefined && plaintext) {
+      throw new StateConfigurationError(
+        `The SQLite state database ${path} is not encrypted. Refusing to open it with a key; set ` +
+          `LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false to use it unencrypted. The file was left unchanged.`,
+      );
+    }
+    if (key === undefined && header.length > 0 && !plaintext) {
+      throw new StateConfigurationError(
+        `The SQLite state database ${path} is encrypted or is not an SQLite database, and ` +
+          `encryption is turned off (LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false). The file was left unchanged.`,
+      );
+    }
+    let probe: Connection | undefined;
+    try {
+      probe = new Driver(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      if (key !== undefined) {
+        applyKey(probe, key);
+      }
+      probe.prepare('SELECT count(*) FROM sqlite_schema').get();
+      const check = probe.pragma('quick_check', { simple: true });
+      if (check !== 'ok') {
+        throw new StateConfigurationError(
+          `The SQLite state database ${path} is corrupt (${String(check)}). The file was left unchanged.`,
+        );
+      }
+    } catch (error) {
+      throw SqliteDatabase.openError(error, path, key !== undefined);
+    } finally {
+      probe?.close();
+    }
+  }
+
+  private static openError(error: unknown, path: string, encrypted: boolean): unknown {
+    if (error instanceof StateError) {
+      return error;
+    }
+    const code = sqliteCode(error);
+    if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
+      return new StateConfigurationError(
+        encrypted
+          ? `The SQLite state database ${path} cannot be opened: the key does not match or the ` +
+              `file is corrupt (${code}). Check LIVEGATE_DEPLOY__SQLITE_KEY or the key file ` +
+              `${path}.key. The file was left unchanged.`
+          : `The SQLite state database ${path} is corrupt or not an SQLite database (${code}). ` +
+              `The file was left unchanged.`,
+        { cause: error },
+      );
+    }
+    if (code !== undefined) {
+      const mapped = toStateError(error);
+      if (mapped instanceof StateError) {
+        return new StateConfigurationError(
+          `The SQLite state database ${path} cannot be opened: ${mapped.message}`,
+          { cause: error },
+        );
+      }
+    }
+    return new StateConfigurationError(
+      `The SQLite state database ${path} cannot be opened: ${(error as Error)?.message ?? error}`,
+      { cause: error },
+    );
+  }
+
+  /** Runs reads; SQLite failures become state errors. */
+  read<T>(work: () => T): T {
+    this.assertOpen();
+    try {
+      return work();
+    } catch (error) {
+      throw toStateError(error, this.connection);
+    }
+  }
+
+  /**
+   * Runs `work` in one write transaction, taking the write lock first so that a lock held by
+   * another process fails before anything is written. Any failure rolls everything back.
+   */
+  write<T>(work: () => T): T {
+    this.assertOpen();
+    try {
+      this.begin.run();
+    } catch (error) {
+      throw toStateError(error, this.connection);
+    }
+    try {
+      const result = work();
+      this.commit.run();
+      return result;
+    } catch (error) {
+      if (this.connection.inTransaction) {
+        try {
+          this.rollback.run();
+        } catch {
+          // SQLite may have rolled back already (a full disk does); nothing is left to undo.
+        }
+      }
+      throw toStateError(error, this.connection);
+    }
+  }
+
+  get open(): boolean {
+    return this.connection.open;
+  }
+
+  /** Closes the connection (checkpointing the WAL into the file). Idempotent. */
+  close(): void {
+    if (this.connection.open) {
+      this.connection.close();
+    }
+  }
+
+  private assertOpen(): void {
+    if (!this.connection.open) {
+      throw new StateBackendUnavailableError('The SQLite state database is closed');
+    }
+  }
+}

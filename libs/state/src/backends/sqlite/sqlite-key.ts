@@ -1,0 +1,234 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { StateConfigurationError } from '../../state.errors';
+
+/** Service name of the OS keyring entries holding database keys. */
+export const KEYRING_SERVICE = 'livegate';
+
+const GENERATED_KEY = /^[0-9a-f]{64}$/;
+
+/** Where the key of the SQLite database came from. */
+export type SqliteKeySource = 'option' | 'key-file' | 'keyring' | 'new-key-file' | 'new-keyring';
+
+export interface SqliteKey {
+  /** What SQLCipher is keyed with: a passphrase, or `x'<64 hex digits>'` for a raw key. */
+  key: string;
+  source: SqliteKeySource;
+}
+
+/** An OS credential store for database keys. The default is `@napi-rs/keyring`. */
+export interface SqliteKeyring {
+  /** Whether what it stores survives a reboot. A keyring that does not is never used. */
+  persists(): boolean;
+  get(account: string): string | null;
+  set(account: string, secret: string): void;
+}
+
+/** The key file of a database: beside it, owner-only. */
+export function keyFilePath(databasePath: string): string {
+  return `${databasePath}.key`;
+}
+
+/** The keyring account of a database: one entry per database file. */
+export function keyringAccount(databasePath: string): string {
+  return `sqlite:${resolve(databasePath)}`;
+}
+
+/** SQLCipher's notation for a raw 256-bit key, which skips the passphrase key derivation. */
+function rawKey(hex: string): string {
+  return `x'${hex}'`;
+}
+
+/**
+ * Finds the key of the database, in order: the explicit key, the key file beside the database,
+ * the OS keyring (only when it persists). Only when none holds a key and no database file exists
+ * is a new random key generated, stored in the keyring when it persists or else in a new key
+ * file, and returned; with a database file and no key it throws, so a database is never
+ * re-keyed or replaced.
+ */
+export function resolveSqliteKey(options: {
+  databasePath: string;
+  explicitKey?: string;
+  keyring: SqliteKeyring | null;
+  databaseExists: boolean;
+}): SqliteKey {
+  const { databasePath, explicitKey, databaseExists } = options;
+  if (explicitKey !== undefined) {
+    if (explicitKey === '') {
+      throw new StateConfigurationError('The SQLite key must not be empty');
+    }
+    return { key: explicitKey, source: 'option' };
+  }
+
+  const keyFile = keyFilePath(databasePath);
+  if (existsSync(keyFile)) {
+    return { key: rawKey(readKeyFile(keyFile)), source: 'key-file' };
+  }
+
+  const keyring = usableKeyring(options.keyring);
+  const account = keyringAccount(databasePath);
+  if (keyring) {
+    const stored = readKeyring(keyring, account);
+    if (stored !== null) {
+      if (!GENERATED_KEY.test(stored)) {
+        throw new StateConfigurationError(
+          `The OS keyring entry ${KEYRING_SERVICE}/${account} does not hold a Livegate key`,
+        );
+      }
+      return { key: rawKey(stored), source: 'keyring' };
+    }
+  }
+
+  if (databaseExists) {
+    throw new StateConfigurationError(
+      `The SQLite database ${databasePath} exists but no key for it was found: set ` +
+        `LIVEGATE_DEPLOY__SQLITE_KEY (or the sqliteKey option), or restore its key file ` +
+        `${keyFile}${keyring ? ` or the OS keyring entry ${KEYRING_SERVICE}/${account}` : ''}. ` +
+        `No new key is generated while the database exists; the file was left unchanged.`,
+    );
+  }
+
+  const generated = randomBytes(32).toString('hex');
+  if (keyring && storeInKeyring(keyring, account, generated)) {
+    return { key: rawKey(generated), source: 'new-keyring' };
+  }
+  writeKeyFile(keyFile, generated);
+  return { key: rawKey(generated), source: 'new-key-file' };
+}
+
+function usableKeyring(keyring: SqliteKeyring | null): SqliteKeyring | null {
+  try {
+    return keyring?.persists() ? keyring : null;
+  } catch {
+    return null;
+  }
+}
+
+function readKeyring(keyring: SqliteKeyring, account: string): string | null {
+  try {
+    return keyring.get(account);
+  } catch {
+    // A keyring that cannot be read holds no key we can use.
+    return null;
+  }
+}
+
+/** Stores a key and reads it back; `false` when the keyring did not keep it. */
+function storeInKeyring(keyring: SqliteKeyring, account: string, key: string): boolean {
+  try {
+    keyring.set(account, key);
+    return keyring.get(account) === key;
+  } catch {
+    return false;
+  }
+}
+
+function readKeyFile(path: string): string {
+  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
+    throw new StateConfigurationError(
+      `The SQLite key file ${path} is readable or writable by other users; ` +
+        `restrict it to its owner (chmod 600) and start again`,
+    );
+  }
+  const key = readFileSync(path, 'utf8').trim();
+  if (!GENERATED_KEY.test(key)) {
+    throw new StateConfigurationError(
+      `The SQLite key file ${path} does not hold a Livegate key (64 lower-case hex digits)`,
+    );
+  }
+  return key;
+}
+
+/** Creates the key file owner-only, never over an existing one, and flushes it to disk. */
+function writeKeyFile(path: string, key: string): void {
+  const descriptor = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(descriptor, `${key}\n`);
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  try {
+    // Makes the new directory entry durable too, so a crash cannot lose the key of a database.
+    const directory = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
+  } catch {
+    // Not every platform can open a directory (Windows); the file itself is flushed.
+  }
+}
+
+interface KeyringEntry {
+  getPassword(): string | undefined | null;
+  setPassword(password: string): void;
+  deletePassword(): unknown;
+}
+type KeyringModule = { Entry: new (service: string, account: string) => KeyringEntry };
+
+function loadKeyringModule(): KeyringModule {
+  // Loaded on first use: most processes (an explicit key, a key file) never touch the keyring.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@napi-rs/keyring') as KeyringModule;
+}
+
+/**
+ * Whether `@napi-rs/keyring` stores entries that survive a reboot. macOS and Windows always do.
+ * On Linux the library silently falls back from the Secret Service (D-Bus) to the kernel keyring,
+ * which lives in memory only: without a D-Bus session there is no Secret Service, and with one a
+ * probe entry that shows up in /proc/keys proves the fallback.
+ */
+function osKeyringPersists(): boolean {
+  if (process.platform === 'darwin' || process.platform === 'win32') {
+    loadKeyringModule();
+    return true;
+  }
+  if (process.platform !== 'linux' || !process.env.DBUS_SESSION_BUS_ADDRESS) {
+    return false;
+  }
+  const { Entry } = loadKeyringModule();
+  const account = `probe-${randomUUID()}`;
+  const probe = new Entry(KEYRING_SERVICE, account);
+  try {
+    probe.setPassword('probe');
+    if (probe.getPassword() !== 'probe') {
+      return false;
+    }
+    return !readFileSync('/proc/keys', 'utf8').includes(`${account}@${KEYRING_SERVICE}`);
+  } catch {
+    return false;
+  } finally {
+    try {
+      probe.deletePassword();
+    } catch {
+      // Nothing to clean up.
+    }
+  }
+}
+
+/** The OS keyring through `@napi-rs/keyring`, used only when it really persists. */
+export function createOsKeyring(): SqliteKeyring {
+  let persists: boolean | undefined;
+  return {
+    persists: () => (persists ??= osKeyringPersists()),
+    get: (account) => {
+      const { Entry } = loadKeyringModule();
+      return new Entry(KEYRING_SERVICE, account).getPassword() ?? null;
+    },
+    set: (account, secret) => {
+      const { Entry } = loadKeyringModule();
+      new Entry(KEYRING_SERVICE, account).setPassword(secret);
+    },
+  };
+}
