@@ -1,0 +1,103 @@
+import {
+  Logger,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './access.guard';
+import { authEnvironment, resolveAuthOptions, type AuthEnvironment } from './auth.config';
+import { AUTH_MODULE_OPTIONS, AUTH_OPTIONS } from './auth.constants';
+import { AuthMiddleware } from './auth.middleware';
+import type {
+  AuthModuleAsyncOptions,
+  AuthModuleOptions,
+  ResolvedAuthOptions,
+} from './auth.options';
+import { AuthRedirectFilter } from './auth-redirect.filter';
+import { AuthService } from './auth.service';
+import { PolicyEngine } from './policy-engine';
+import { SocketAuthenticator } from './socket-auth';
+
+/**
+ * Authentication and authorization: the middleware resolving sessions, the global `AccessGuard`,
+ * the policy engine and tokens. Needs `SessionStore` from a global `StateModule`
+ * (`StateModule.forRoot({ isGlobal: true })`).
+ */
+@Module({})
+export class AuthModule implements NestModule {
+  static forRoot(options: AuthModuleOptions = {}): DynamicModule {
+    return this.create([{ provide: AUTH_MODULE_OPTIONS, useValue: options }]);
+  }
+
+  static forRootAsync(options: AuthModuleAsyncOptions): DynamicModule {
+    return this.create(
+      [
+        {
+          provide: AUTH_MODULE_OPTIONS,
+          useFactory: options.useFactory,
+          inject: options.inject ?? [],
+        },
+      ],
+      options.imports ?? [],
+    );
+  }
+
+  private static create(
+    optionProviders: Provider[],
+    imports: NonNullable<AuthModuleAsyncOptions['imports']> = [],
+  ): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      imports: [ConfigModule.forFeature(authEnvironment), ...imports],
+      providers: [
+        ...optionProviders,
+        {
+          provide: AUTH_OPTIONS,
+          useFactory: (options: AuthModuleOptions, environment: AuthEnvironment) => {
+            const resolved = resolveAuthOptions(options ?? {}, environment);
+            announce(resolved);
+            return resolved;
+          },
+          inject: [AUTH_MODULE_OPTIONS, authEnvironment.KEY],
+        },
+        AuthService,
+        PolicyEngine,
+        AuthMiddleware,
+        SocketAuthenticator,
+        AccessGuard,
+        { provide: APP_GUARD, useExisting: AccessGuard },
+        { provide: APP_FILTER, useClass: AuthRedirectFilter },
+      ],
+      exports: [
+        AUTH_OPTIONS,
+        AuthService,
+        PolicyEngine,
+        AccessGuard,
+        AuthMiddleware,
+        SocketAuthenticator,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuthMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
+
+function announce(options: ResolvedAuthOptions): void {
+  const logger = new Logger(AuthModule.name);
+  if (options.enabled) {
+    logger.log('Authentication is enabled');
+  } else {
+    logger.warn(
+      'AUTHENTICATION IS DISABLED: every request acts as a local admin. ' +
+        'Set LIVEGATE_DEPLOY__AUTH_ENABLED=true (and TOKEN_SECRET) for anything but development.',
+    );
+  }
+}
