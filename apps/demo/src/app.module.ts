@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from '@livegate/auth';
 import { StateExceptionFilter, StateModule } from '@livegate/state';
 import { DemoController } from './demo.controller';
+import { DemoPolicies } from './demo-policies';
 import { DemoWidgets } from './demo-widgets';
 
-/** The sample app: the backend comes from `LIVEGATE_DEPLOY__*` (memory when unset). */
+/**
+ * The sample app. The state backend and auth come from `LIVEGATE_DEPLOY__*`: memory state and
+ * auth disabled (every request a local admin) when nothing is set.
+ */
 @Module({
-  imports: [StateModule.forRoot()],
+  imports: [StateModule.forRoot({ isGlobal: true }), AuthModule.forRoot()],
   controllers: [DemoController],
-  providers: [DemoWidgets, { provide: APP_FILTER, useClass: StateExceptionFilter }],
+  providers: [DemoWidgets, DemoPolicies, { provide: APP_FILTER, useClass: StateExceptionFilter }],
 })
 export class AppModule {}

@@ -1,23 +1,52 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  NotFoundException,
+  Param,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  Auth,
+  AuthService,
+  CurrentUser,
+  getRequestAuth,
+  Public,
+  Roles,
+  WIDGET_RESPONSE_HEADERS,
+  type ClaimsPrincipal,
+} from '@livegate/auth';
 import { assertId, STATE_OPTIONS, StateService, type ResolvedStateOptions } from '@livegate/state';
 import { escapeHtml } from './html';
+import { page } from './pages';
+
+/** Sets headers on an Express or Fastify reply. */
+interface HeaderReply {
+  header?(name: string, value: string): unknown;
+  setHeader?(name: string, value: string): unknown;
+}
 
 @Controller()
 export class DemoController {
   constructor(
     private readonly state: StateService,
+    private readonly auth: AuthService,
     @Inject(STATE_OPTIONS) private readonly options: ResolvedStateOptions,
   ) {}
 
+  @Public()
   @Get('health')
   health(): { status: 'ok'; backend: string } {
     return { status: 'ok', backend: this.options.backend };
   }
 
-  /** A page listing the registered widgets. */
+  /** The registered widgets. Signed-in users only when auth is enabled. */
+  @Auth({ redirect: '/login' })
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async index(): Promise<string> {
+  async index(@CurrentUser() user: ClaimsPrincipal): Promise<string> {
     const widgets = await Promise.all(
       (await this.state.listWidgets()).map((widgetId) => this.state.getWidget(widgetId)),
     );
@@ -31,29 +60,80 @@ export class DemoController {
         }</li>`;
       })
       .join('\n');
-    return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Livegate demo</title></head>
-<body>
-<h1>Livegate demo</h1>
-<p>Backend: ${escapeHtml(this.options.backend)}</p>
+    return page(
+      'Livegate demo',
+      `<p>Backend: ${escapeHtml(this.options.backend)}. Signed in as ${escapeHtml(
+        user.name ?? 'nobody',
+      )}.</p>
 <h2>Widgets</h2>
 <ul id="widgets">
 ${items || '<li>No widgets registered.</li>'}
 </ul>
-</body>
-</html>
-`;
+<p><a href="/reports">Reports</a> (editors and admins) · <a href="/admin">Admin</a> (admins)</p>`,
+    );
   }
 
-  /** The HTML of one widget. */
-  @Get('widgets/:id')
+  /** Where denied pages send the browser. */
+  @Public()
+  @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async widget(@Param('id') widgetId: string): Promise<string> {
+  login(): string {
+    return page(
+      'Sign in',
+      `<p>This demo has no login form. Create a session with
+<code>npm run demo:session -- alice editor</code> and set the printed cookie in your browser
+(see the README).</p>`,
+    );
+  }
+
+  /** Admins only (`@Roles`): 401 for anonymous callers, 403 for other roles. */
+  @Roles('admin')
+  @Get('admin')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  admin(@CurrentUser() user: ClaimsPrincipal): string {
+    return page(
+      'Admin',
+      `<p>Welcome, ${escapeHtml(user.name ?? '')}. You hold the admin role.</p>`,
+    );
+  }
+
+  /** A page behind a policy: a 303 to /login for anyone who does not satisfy it. */
+  @Auth({ policy: 'CanViewReports', redirect: '/login' })
+  @Get('reports')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  reports(@CurrentUser() user: ClaimsPrincipal): string {
+    return page('Reports', `<p>Reports for ${escapeHtml(user.name ?? '')}.</p>`);
+  }
+
+  /**
+   * The HTML of one widget. With `requireAuthForWidgets`, anonymous callers get 401 and a widget
+   * the session may not read 404.
+   */
+  @Public()
+  @Get('widgets/:id')
+  async widget(
+    @Param('id') widgetId: string,
+    @Req() request: unknown,
+    @Res({ passthrough: true }) reply: HeaderReply,
+  ): Promise<string> {
     assertId('widgetId', widgetId);
+    await this.auth.assertWidgetReadable(
+      getRequestAuth(request) ?? (await this.auth.authenticateRequest(request)),
+      widgetId,
+    );
     const html = await this.state.getWidgetHtml(widgetId);
     if (html === null) {
       throw new NotFoundException({ error: 'not_found', message: 'No such widget' });
+    }
+    for (const [name, value] of Object.entries({
+      ...WIDGET_RESPONSE_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+    })) {
+      if (reply.header) {
+        reply.header(name, value);
+      } else {
+        reply.setHeader?.(name, value);
+      }
     }
     return html;
   }

@@ -93,6 +93,12 @@ export class AuthService {
     return { principal: ClaimsPrincipal.fromSession(session), session, failure: null };
   }
 
+  /** Resolves the credentials of an HTTP request (Express, Fastify or raw Node request). */
+  authenticateRequest(request: unknown): Promise<RequestAuth> {
+    const headers = (request as { headers?: RequestHeaders }).headers ?? {};
+    return this.authenticate(this.credentialsOf(headers));
+  }
+
   /**
    * Enforces `requireAuthForWidgets` for a widget read: anonymous 401, a widget the session may
    * not read 404 (its existence is not revealed), the store down 503.
