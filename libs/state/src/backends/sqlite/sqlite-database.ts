@@ -242,6 +242,8 @@ export class SqliteDatabase {
           `encryption is turned off (LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false). The file was left unchanged.`,
       );
     }
+    const sideFiles = [`${path}-wal`, `${path}-shm`];
+    const existingSideFiles = sideFiles.filter((file) => statOrNull(file) !== null);
     let probe: Connection | undefined;
     try {
       probe = new Driver(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
@@ -256,6 +258,16 @@ export class SqliteDatabase {
         );
       }
     } catch (error) {
+      probe?.close();
+      probe = undefined;
+      // A read-only connection to a WAL database leaves an empty WAL and a shared-memory file
+      // behind; remove the ones it created, so that a refused start leaves the directory as it was.
+      for (const file of sideFiles) {
+        const stats = existingSideFiles.includes(file) ? null : statOrNull(file);
+        if (stats && (file.endsWith('-shm') || stats.size === 0)) {
+          rmSync(file, { force: true });
+        }
+      }
       throw SqliteDatabase.openError(error, path, key !== undefined);
     } finally {
       probe?.close();

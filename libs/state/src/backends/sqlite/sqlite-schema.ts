@@ -157,9 +157,14 @@ CREATE TABLE skills (
 
 /**
  * Creates the schema and seeds the role table when the database is new; checks the version of an
- * existing one. Runs in one transaction: a failure leaves the database as it was.
+ * existing one. Creation runs in one transaction: a failure leaves the database as it was.
  */
 export function migrateSchema(database: Database): void {
+  // Checked before taking the write lock: an up-to-date database opens while another process
+  // writes to it.
+  if (database.pragma('user_version', { simple: true }) === SCHEMA_VERSION) {
+    return;
+  }
   database
     .transaction(() => {
       const version = database.pragma('user_version', { simple: true }) as number;

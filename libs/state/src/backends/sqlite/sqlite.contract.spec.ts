@@ -11,6 +11,7 @@ import {
   type ContractFactory,
   type ContractTtls,
 } from '../../testing';
+import { quietBootLog } from './sqlite-test.helpers';
 import { createSqliteBackend, type SqliteStateBackend } from './sqlite.backend';
 
 /**
@@ -20,6 +21,7 @@ import { createSqliteBackend, type SqliteStateBackend } from './sqlite.backend';
 function sqliteFactory<T>(pick: (backend: SqliteStateBackend) => T): ContractFactory<T> {
   return async (ttls: ContractTtls) => {
     const directory = mkdtempSync(join(tmpdir(), 'livegate-sqlite-contract-'));
+    quietBootLog();
     const backend = await createSqliteBackend({
       ...ttls,
       sqlitePath: join(directory, 'state.db'),
