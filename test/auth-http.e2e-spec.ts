@@ -1,5 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
-import { AuthConfigurationError } from '@livegate/auth';
+import { Module, type INestApplication } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { AuthConfigurationError, AuthModule, AuthService } from '@livegate/auth';
+import { StateModule } from '@livegate/state';
 import { SessionStore, type UserSession } from '@livegate/state';
 import { RedisTestServer } from '@livegate/state/testing';
 import { authTestModule, handlerRuns } from './support/auth-app';
@@ -269,5 +271,45 @@ describe('auth configuration', () => {
     const boot = startApp([authTestModule(options)], 'express');
     await expect(boot).rejects.toThrow(AuthConfigurationError);
     await expect(startApp([authTestModule(options)], 'express')).rejects.toThrow(message);
+  });
+
+  it('takes options from forRootAsync', async () => {
+    @Module({
+      imports: [
+        StateModule.forRoot({ backend: 'memory', isGlobal: true }),
+        AuthModule.forRootAsync({
+          imports: [
+            ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ secret: SECRET })] }),
+          ],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            enabled: true,
+            tokenSecret: config.getOrThrow<string>('secret'),
+            defaultRoles: ['editor'],
+            adminUsers: ['boss', 'boss@example.com'],
+          }),
+        }),
+      ],
+    })
+    class AsyncModule {}
+    const { app } = await startApp([AsyncModule], 'express');
+    try {
+      const auth = app.get(AuthService);
+      expect(auth.enabled).toBe(true);
+      expect((await auth.createLoginSession('u')).roles).toEqual(['editor']);
+      expect((await auth.createLoginSession('boss')).roles).toEqual(['editor', 'admin']);
+      expect(
+        (await auth.createLoginSession('github:7', { email: 'boss@example.com' })).roles,
+      ).toEqual(['editor', 'admin']);
+      const first = await auth.createLoginSession('u');
+      const second = await auth.createLoginSession('u');
+      expect(first.sessionId).not.toBe(second.sessionId);
+      expect(auth.validateSessionToken(auth.generateSessionToken('u'))).toMatchObject({
+        valid: true,
+        userId: 'u',
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
