@@ -1,6 +1,7 @@
 import type { ConnectionInfo, RegisterConnectionOptions } from '../../models';
 import { ConnectionRouter } from '../../stores/connection-router';
 import { assertId, assertTtl, ttlToMs } from '../../validation';
+import { prepareConnection } from '../../widgets';
 import { ExpiringMap } from './expiring-map';
 
 /** Connection routing in process memory. */
@@ -19,24 +20,7 @@ export class MemoryConnectionRouter extends ConnectionRouter {
     workerId: string,
     options: RegisterConnectionOptions = {},
   ): Promise<ConnectionInfo> {
-    assertId('widgetId', widgetId);
-    assertId('workerId', workerId);
-    if (options.userId !== undefined) {
-      assertId('userId', options.userId);
-    }
-    if (options.sessionId !== undefined) {
-      assertId('sessionId', options.sessionId);
-    }
-    const now = Date.now();
-    const info: ConnectionInfo = {
-      widgetId,
-      workerId,
-      userId: options.userId ?? null,
-      sessionId: options.sessionId ?? null,
-      connectedAt: now,
-      lastHeartbeat: now,
-      expiresAt: now + this.ttlMs,
-    };
+    const info = prepareConnection(widgetId, workerId, options, this.ttlMs);
     this.connections.set(widgetId, info);
     return { ...info };
   }

@@ -1,14 +1,7 @@
 import type { RegisterWidgetOptions, WidgetRecord } from '../../models';
 import { WidgetStore } from '../../stores/widget-store';
-import {
-  assertId,
-  assertText,
-  assertTtl,
-  MAX_HTML_LENGTH,
-  MAX_TOKEN_LENGTH,
-  normalizeMetadata,
-  ttlToMs,
-} from '../../validation';
+import { assertId, assertTtl, ttlToMs } from '../../validation';
+import { assertWidgetHtml, assertWidgetToken, prepareWidget } from '../../widgets';
 import { ExpiringMap } from './expiring-map';
 
 /** Widgets in process memory. */
@@ -27,26 +20,7 @@ export class MemoryWidgetStore extends WidgetStore {
     html: string,
     options: RegisterWidgetOptions = {},
   ): Promise<WidgetRecord> {
-    assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
-    if (options.token !== undefined) {
-      assertText('token', options.token, MAX_TOKEN_LENGTH);
-    }
-    if (options.ownerWorkerId !== undefined) {
-      assertId('ownerWorkerId', options.ownerWorkerId);
-    }
-    const metadata = normalizeMetadata('metadata', options.metadata);
-    const now = Date.now();
-    const record: WidgetRecord = {
-      widgetId,
-      html,
-      token: options.token ?? null,
-      ownerWorkerId: options.ownerWorkerId ?? null,
-      metadata,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + this.ttlMs,
-    };
+    const record = prepareWidget(widgetId, html, options, this.ttlMs);
     // Re-registering moves the widget to the end of the active list, as a new registration.
     this.widgets.delete(widgetId);
     this.widgets.set(widgetId, record);
@@ -85,7 +59,7 @@ export class MemoryWidgetStore extends WidgetStore {
 
   async updateHtml(widgetId: string, html: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
+    assertWidgetHtml(html);
     return this.update(widgetId, (record) => {
       record.html = html;
     });
@@ -93,7 +67,7 @@ export class MemoryWidgetStore extends WidgetStore {
 
   async updateToken(widgetId: string, token: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('token', token, MAX_TOKEN_LENGTH);
+    assertWidgetToken(token);
     return this.update(widgetId, (record) => {
       record.token = token;
     });

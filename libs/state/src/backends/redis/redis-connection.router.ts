@@ -1,6 +1,7 @@
 import type { ConnectionInfo, RegisterConnectionOptions } from '../../models';
 import { ConnectionRouter } from '../../stores/connection-router';
 import { assertId, assertTtl, ttlToMs } from '../../validation';
+import { prepareConnection } from '../../widgets';
 import type { RedisConnection } from './redis-connection';
 import { isPresent, parseField } from './redis-fields';
 import type { RedisKeys } from './redis-keys';
@@ -24,16 +25,8 @@ export class RedisConnectionRouter extends ConnectionRouter {
     workerId: string,
     options: RegisterConnectionOptions = {},
   ): Promise<ConnectionInfo> {
-    assertId('widgetId', widgetId);
-    assertId('workerId', workerId);
-    if (options.userId !== undefined) {
-      assertId('userId', options.userId);
-    }
-    if (options.sessionId !== undefined) {
-      assertId('sessionId', options.sessionId);
-    }
-    const userId = options.userId ?? null;
-    const sessionId = options.sessionId ?? null;
+    const info = prepareConnection(widgetId, workerId, options, this.ttlMs);
+    const { userId, sessionId } = info;
     const now = Number(
       await this.redis.run((client) =>
         client.livegateConnectionRegister(
@@ -48,15 +41,7 @@ export class RedisConnectionRouter extends ConnectionRouter {
         ),
       ),
     );
-    return {
-      widgetId,
-      workerId,
-      userId,
-      sessionId,
-      connectedAt: now,
-      lastHeartbeat: now,
-      expiresAt: now + this.ttlMs,
-    };
+    return { ...info, connectedAt: now, lastHeartbeat: now, expiresAt: now + this.ttlMs };
   }
 
   async getConnectionInfo(widgetId: string): Promise<ConnectionInfo | null> {

@@ -1,14 +1,7 @@
 import type { RegisterWidgetOptions, WidgetRecord } from '../../models';
 import { WidgetStore } from '../../stores/widget-store';
-import {
-  assertId,
-  assertText,
-  assertTtl,
-  MAX_HTML_LENGTH,
-  MAX_TOKEN_LENGTH,
-  normalizeMetadata,
-  ttlToMs,
-} from '../../validation';
+import { assertId, assertTtl, ttlToMs } from '../../validation';
+import { assertWidgetHtml, assertWidgetToken, prepareWidget } from '../../widgets';
 import type { RedisConnection } from './redis-connection';
 import { isPresent, parseField } from './redis-fields';
 import type { RedisKeys } from './redis-keys';
@@ -32,17 +25,8 @@ export class RedisWidgetStore extends WidgetStore {
     html: string,
     options: RegisterWidgetOptions = {},
   ): Promise<WidgetRecord> {
-    assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
-    if (options.token !== undefined) {
-      assertText('token', options.token, MAX_TOKEN_LENGTH);
-    }
-    if (options.ownerWorkerId !== undefined) {
-      assertId('ownerWorkerId', options.ownerWorkerId);
-    }
-    const metadata = normalizeMetadata('metadata', options.metadata);
-    const token = options.token ?? null;
-    const ownerWorkerId = options.ownerWorkerId ?? null;
+    const record = prepareWidget(widgetId, html, options, this.ttlMs);
+    const { token, ownerWorkerId, metadata } = record;
     const now = Number(
       await this.redis.run((client) =>
         client.livegateWidgetRegister(
@@ -58,16 +42,8 @@ export class RedisWidgetStore extends WidgetStore {
         ),
       ),
     );
-    return {
-      widgetId,
-      html,
-      token,
-      ownerWorkerId,
-      metadata,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + this.ttlMs,
-    };
+    // Times come from the Redis clock, which every worker shares.
+    return { ...record, createdAt: now, updatedAt: now, expiresAt: now + this.ttlMs };
   }
 
   async get(widgetId: string): Promise<WidgetRecord | null> {
@@ -127,13 +103,13 @@ export class RedisWidgetStore extends WidgetStore {
 
   async updateHtml(widgetId: string, html: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
+    assertWidgetHtml(html);
     return this.update(widgetId, 'html', html);
   }
 
   async updateToken(widgetId: string, token: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('token', token, MAX_TOKEN_LENGTH);
+    assertWidgetToken(token);
     return this.update(widgetId, 'token', JSON.stringify(token));
   }
 
