@@ -200,6 +200,8 @@ export class SqliteDatabase {
       if (connection.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
         throw new StateConfigurationError(`The SQLite state database ${path} cannot use WAL mode`);
       }
+      // In WAL mode a commit survives a crash of the process; only a power cut may lose the
+      // last commits (never the database), which is worth skipping an fsync per write.
       connection.pragma('synchronous = NORMAL');
       connection.pragma('foreign_keys = ON');
       migrateSchema(connection);

@@ -1,15 +1,8 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { RegisterWidgetOptions, WidgetRecord } from '../../models';
 import { WidgetStore } from '../../stores/widget-store';
-import {
-  assertId,
-  assertText,
-  assertTtl,
-  MAX_HTML_LENGTH,
-  MAX_TOKEN_LENGTH,
-  normalizeMetadata,
-  ttlToMs,
-} from '../../validation';
+import { assertId, assertTtl, ttlToMs } from '../../validation';
+import { assertWidgetHtml, assertWidgetToken, prepareWidget } from '../../widgets';
 import type { SqliteDatabase } from './sqlite-database';
 
 interface WidgetRow {
@@ -94,26 +87,7 @@ export class SqliteWidgetStore extends WidgetStore {
     html: string,
     options: RegisterWidgetOptions = {},
   ): Promise<WidgetRecord> {
-    assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
-    if (options.token !== undefined) {
-      assertText('token', options.token, MAX_TOKEN_LENGTH);
-    }
-    if (options.ownerWorkerId !== undefined) {
-      assertId('ownerWorkerId', options.ownerWorkerId);
-    }
-    const metadata = normalizeMetadata('metadata', options.metadata);
-    const now = Date.now();
-    const record: WidgetRecord = {
-      widgetId,
-      html,
-      token: options.token ?? null,
-      ownerWorkerId: options.ownerWorkerId ?? null,
-      metadata,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + this.ttlMs,
-    };
+    const record = prepareWidget(widgetId, html, options, this.ttlMs);
     this.database.write(() => {
       // Deleted and inserted, not updated: a new registration goes to the end of the list.
       this.statements.remove.run(widgetId);
@@ -122,9 +96,9 @@ export class SqliteWidgetStore extends WidgetStore {
         html,
         record.token,
         record.ownerWorkerId,
-        JSON.stringify(metadata),
-        now,
-        now,
+        JSON.stringify(record.metadata),
+        record.createdAt,
+        record.updatedAt,
         record.expiresAt,
       );
     });
@@ -167,7 +141,7 @@ export class SqliteWidgetStore extends WidgetStore {
 
   async updateHtml(widgetId: string, html: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('html', html, MAX_HTML_LENGTH);
+    assertWidgetHtml(html);
     const now = Date.now();
     return this.database.write(
       () => this.statements.updateHtml.run(html, now, now + this.ttlMs, widgetId, now).changes > 0,
@@ -176,7 +150,7 @@ export class SqliteWidgetStore extends WidgetStore {
 
   async updateToken(widgetId: string, token: string): Promise<boolean> {
     assertId('widgetId', widgetId);
-    assertText('token', token, MAX_TOKEN_LENGTH);
+    assertWidgetToken(token);
     const now = Date.now();
     return this.database.write(
       () =>
