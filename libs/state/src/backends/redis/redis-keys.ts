@@ -5,6 +5,28 @@ export function sessionKeyOf(sessionId: string): string {
   return createHash('sha256').update(sessionId, 'utf8').digest('hex');
 }
 
+/**
+ * Suffixes of the keys that hang off a thread key. Scripts that walk a widget's threads get them
+ * as arguments, so this table stays the only place that spells the layout.
+ */
+export const CHAT_THREAD_SUFFIXES = {
+  messageIds: ':message_ids',
+  messages: ':messages',
+  messageSequences: ':message_sequences',
+  toolCalls: ':tool_calls',
+  toolCallIds: ':tool_call_ids',
+  artifacts: ':artifacts',
+  artifactIds: ':artifact_ids',
+  usage: ':usage',
+  resources: ':resources',
+  resourceIds: ':resource_ids',
+  skills: ':skills',
+  skillIds: ':skill_ids',
+} as const;
+
+/** Every key that hangs off a thread key: what `deleteThread` removes with the thread. */
+export const CHAT_THREAD_DATA_KEY_COUNT = Object.keys(CHAT_THREAD_SUFFIXES).length;
+
 /** Key and channel names under one prefix (the reference layout). */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -75,12 +97,40 @@ export class RedisKeys {
     return `${this.prefix}:chat:${encodeURIComponent(widgetId)}:thread:`;
   }
 
+  // Encoded ids never contain ':', so `{p}:chat:widgets` and `{p}:chat:message_sequence` cannot be
+  // taken for a key of some widget, and a thread's suffixed keys never for another thread's.
+
+  /** Ids (raw) of the widgets that have threads: lets a search or usage sum skip SCAN. */
+  get chatWidgets(): string {
+    return `${this.prefix}:chat:widgets`;
+  }
+
+  /** Counts every message ever appended: ties between equal timestamps in a search. */
+  get chatMessageSequence(): string {
+    return `${this.prefix}:chat:message_sequence`;
+  }
+
   chatMessageIds(widgetId: string, threadId: string): string {
-    return `${this.chatThread(widgetId, threadId)}:message_ids`;
+    return this.chatThreadKey(widgetId, threadId, 'messageIds');
   }
 
   chatMessages(widgetId: string, threadId: string): string {
-    return `${this.chatThread(widgetId, threadId)}:messages`;
+    return this.chatThreadKey(widgetId, threadId, 'messages');
+  }
+
+  /** A thread key with one of `CHAT_THREAD_SUFFIXES`. */
+  chatThreadKey(
+    widgetId: string,
+    threadId: string,
+    suffix: keyof typeof CHAT_THREAD_SUFFIXES,
+  ): string {
+    return `${this.chatThread(widgetId, threadId)}${CHAT_THREAD_SUFFIXES[suffix]}`;
+  }
+
+  /** Every key that hangs off the thread key, in `CHAT_THREAD_SUFFIXES` order. */
+  chatThreadData(widgetId: string, threadId: string): string[] {
+    const thread = this.chatThread(widgetId, threadId);
+    return Object.values(CHAT_THREAD_SUFFIXES).map((suffix) => `${thread}${suffix}`);
   }
 
   probe(workerId: string): string {

@@ -1,3 +1,5 @@
+import { CHAT_THREAD_DATA_KEY_COUNT } from './redis-keys';
+
 /**
  * Lua scripts: each multi-key write is one atomic round trip. Times come from the Redis server
  * clock, so every worker agrees on expiry. Scripts that derive key names take the key prefix as
@@ -15,6 +17,39 @@ local function extend(key, ms)
   if current < ms then
     redis.call('PEXPIRE', key, ms)
   end
+end
+`;
+
+/**
+ * -1 when the thread does not exist, -2 when a message id is given and the message is not in the
+ * thread (never appended, evicted or cleared), else nil.
+ */
+const IN_THREAD = `
+local function notInThread(thread, messages, messageId)
+  if redis.call('EXISTS', thread) == 0 then
+    return -1
+  end
+  if messageId ~= '' and redis.call('HEXISTS', messages, messageId) == 0 then
+    return -2
+  end
+  return nil
+end
+`;
+
+/**
+ * HMGET of any number of fields, in order (false for a missing one): audit records outlive the
+ * message cap, so a list can hold more values than Lua's unpack takes at once.
+ */
+const HMGET_ALL = `
+local function hmgetAll(hash, fields)
+  local values = {}
+  for first = 1, #fields, 1000 do
+    local chunk = redis.call('HMGET', hash, unpack(fields, first, math.min(first + 999, #fields)))
+    for index = 1, #chunk do
+      values[#values + 1] = chunk[index]
+    end
+  end
+  return values
 end
 `;
 
@@ -239,11 +274,11 @@ return {fields[1], fields[2], permissions}`,
   },
 
   /**
-   * KEYS: threads, sequence, thread. ARGV: thread member, thread id, widget id, has title,
-   * title, has metadata, metadata json. Returns the thread's fields.
+   * KEYS: threads, sequence, thread, widgets. ARGV: thread member, thread id, widget id, has
+   * title, title, has metadata, metadata json. Returns the thread's fields.
    */
   livegateThreadSave: {
-    keys: 3,
+    keys: 4,
     lua: `${NOW}
 if redis.call('EXISTS', KEYS[3]) == 1 then
   if ARGV[4] == '1' then
@@ -263,6 +298,8 @@ else
   redis.call('HSET', KEYS[3], 'id', ARGV[2], 'widget', ARGV[3], 'title', title,
     'metadata', metadata, 'createdAt', now, 'updatedAt', now)
 end
+-- On every save, not only on creation: a widget whose threads predate the index joins it here.
+redis.call('SADD', KEYS[4], ARGV[3])
 return redis.call('HGETALL', KEYS[3])`,
   },
   /** KEYS: threads. ARGV: thread key prefix. Returns [fields of each thread], oldest first. */
@@ -278,21 +315,28 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return result`,
   },
-  /** KEYS: threads, thread, message ids, messages. ARGV: thread member. */
+  /**
+   * KEYS: threads, widgets, thread, then every key of `RedisKeys.chatThreadData` (messages and
+   * the audit trail). ARGV: thread member, widget id.
+   */
   livegateThreadDelete: {
-    keys: 4,
+    keys: 3 + CHAT_THREAD_DATA_KEY_COUNT,
     lua: `
-local deleted = redis.call('DEL', KEYS[2])
-redis.call('DEL', KEYS[3], KEYS[4])
+local deleted = redis.call('DEL', KEYS[3])
+redis.call('DEL', unpack(KEYS, 4))
 redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[2], ARGV[2])
+end
 return deleted`,
   },
   /**
-   * KEYS: thread, message ids, messages. ARGV: message id, message json, cap, created at.
-   * Returns 1, -1 when the thread does not exist, -2 when the message id is taken.
+   * KEYS: thread, message ids, messages, message sequences, message sequence counter. ARGV:
+   * message id, message json, cap, created at. Returns 1, -1 when the thread does not exist, -2
+   * when the message id is taken.
    */
   livegateMessageAppend: {
-    keys: 3,
+    keys: 5,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
@@ -302,10 +346,13 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[1], redis.call('INCR', KEYS[5]))
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
 local overflow = redis.call('LLEN', KEYS[2]) - tonumber(ARGV[3])
 while overflow > 0 do
-  redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[2]))
+  local evicted = redis.call('LPOP', KEYS[2])
+  redis.call('HDEL', KEYS[3], evicted)
+  redis.call('HDEL', KEYS[4], evicted)
   overflow = overflow - 1
 end
 return 1`,
@@ -329,16 +376,117 @@ end
 local ids = redis.call('LRANGE', KEYS[1], start, stop - 1)
 return redis.call('HMGET', KEYS[2], unpack(ids))`,
   },
-  /** KEYS: thread, message ids, messages. Returns how many messages were removed. */
+  /**
+   * KEYS: thread, message ids, messages, message sequences. Returns how many messages were
+   * removed. The audit trail stays: it belongs to the thread, not to its messages.
+   */
   livegateMessageClear: {
-    keys: 3,
+    keys: 4,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
 local cleared = redis.call('LLEN', KEYS[2])
-redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 return cleared`,
+  },
+
+  /**
+   * KEYS: thread, messages, tool calls, tool call ids. ARGV: message id, tool call id, the json
+   * the caller based its record on ('' for a new call), record json. A compare-and-set: the
+   * status rules stay in `applyToolCall`, and a caller that saw a stale call retries on the one
+   * returned. Returns {1} when written, {-1} no thread, {-2} message not in the thread, or
+   * {0, current json or nil} when the stored call is not the one the caller based its record on.
+   */
+  livegateToolCallLog: {
+    keys: 4,
+    lua: `${IN_THREAD}
+local absent = notInThread(KEYS[1], KEYS[2], ARGV[1])
+if absent then
+  return {absent}
+end
+local current = redis.call('HGET', KEYS[3], ARGV[2])
+if (current or '') ~= ARGV[3] then
+  return {0, current}
+end
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+if not current then
+  redis.call('RPUSH', KEYS[4], ARGV[2])
+end
+return {1}`,
+  },
+  /**
+   * KEYS: thread, messages, records, record ids. ARGV: message id ('' for a record of the thread
+   * itself), record id, record json. Adds an artifact, resource or skill. Returns 1, -1 no thread,
+   * -2 message not in the thread, -3 when the record id is taken.
+   */
+  livegateAuditAdd: {
+    keys: 4,
+    lua: `${IN_THREAD}
+local absent = notInThread(KEYS[1], KEYS[2], ARGV[1])
+if absent then
+  return absent
+end
+if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3]) == 0 then
+  return -3
+end
+redis.call('RPUSH', KEYS[4], ARGV[2])
+return 1`,
+  },
+  /**
+   * KEYS: thread, messages, usage. ARGV: message id, usage json. Returns 1, -1 no thread, -2
+   * message not in the thread.
+   */
+  livegateUsageAdd: {
+    keys: 3,
+    lua: `${IN_THREAD}
+local absent = notInThread(KEYS[1], KEYS[2], ARGV[1])
+if absent then
+  return absent
+end
+redis.call('RPUSH', KEYS[3], ARGV[2])
+return 1`,
+  },
+  /** KEYS: record ids, records. Returns the records' json in the order logged. */
+  livegateAuditList: {
+    keys: 2,
+    lua: `${HMGET_ALL}
+return hmgetAll(KEYS[2], redis.call('LRANGE', KEYS[1], 0, -1))`,
+  },
+  /**
+   * KEYS: threads. ARGV: thread key prefix, then the message ids, messages and message sequences
+   * suffixes. Returns, for each of the widget's threads, {thread id, widget id, title, [message
+   * json], [message sequence]}: the search corpus of one widget, read atomically.
+   */
+  livegateChatCorpus: {
+    keys: 1,
+    lua: `${HMGET_ALL}
+local result = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local thread = ARGV[1] .. member
+  local fields = redis.call('HMGET', thread, 'id', 'widget', 'title')
+  if fields[1] then
+    local ids = redis.call('LRANGE', thread .. ARGV[2], 0, -1)
+    result[#result + 1] = {fields[1], fields[2], fields[3], hmgetAll(thread .. ARGV[3], ids),
+      hmgetAll(thread .. ARGV[4], ids)}
+  end
+end
+return result`,
+  },
+  /**
+   * KEYS: threads. ARGV: thread key prefix, usage suffix. Returns the usage json of every thread of
+   * the widget, threads oldest first.
+   */
+  livegateUsageList: {
+    keys: 1,
+    lua: `
+local result = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  for _, usage in ipairs(redis.call('LRANGE', ARGV[1] .. member .. ARGV[2], 0, -1)) do
+    result[#result + 1] = usage
+  end
+end
+return result`,
   },
 } as const satisfies Record<string, { keys: number; lua: string }>;
 

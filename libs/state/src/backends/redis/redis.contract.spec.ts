@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  describeChatAuditContract,
   describeChatStoreContract,
   describeConnectionRouterContract,
   describeEventBusContract,
@@ -53,6 +54,10 @@ describeSessionStoreContract(
   redisFactory((backend) => backend.sessions),
 );
 describeChatStoreContract(
+  'redis',
+  redisFactory((backend) => backend.chats),
+);
+describeChatAuditContract(
   'redis',
   redisFactory((backend) => backend.chats),
 );
