@@ -138,6 +138,13 @@ describe.each(PLATFORMS)('auth over HTTP on %s', (platform) => {
       }
     });
 
+    it('skips the middleware on configured public paths', async () => {
+      // /health is a public path with no route here: the conflicting credentials are not even
+      // read (no 400), and the request reaches routing (404).
+      const response = await get('/health', { ...cookie('editor'), ...bearer('admin') });
+      expect(response.status).toBe(404);
+    });
+
     it('lets anyone through a public route', async () => {
       expect(await get('/public')).toMatchObject({ status: 200, body: { authenticated: false } });
     });

@@ -124,11 +124,16 @@ export class AccessGuard implements CanActivate {
           resourceId,
           permission,
         );
+      // Both questions at once: one round trip of latency on a remote store.
+      const [readable, allowed] = await Promise.all([
+        check('read'),
+        requirement.permission === 'read' ? true : check(requirement.permission),
+      ]);
       // Not even readable: do not reveal that it exists.
-      if (!(await check('read'))) {
+      if (!readable) {
         throw notFound();
       }
-      if (requirement.permission !== 'read' && !(await check(requirement.permission))) {
+      if (!allowed) {
         throw forbidden(
           `Requires the ${requirement.permission} permission on this ${requirement.resource}`,
         );
