@@ -78,6 +78,38 @@ describe('several workers on one Redis', () => {
     });
   });
 
+  it('delivers sendToWidget to the worker holding the connection, and broadcasts to all', async () => {
+    type Events = { events: { eventType: string; widgetId: string; data: unknown }[] };
+    const received = async (id: string, eventType: string) =>
+      (await worker(id).request<Events>('GET', '/events')).body.events.filter(
+        (event) => event.eventType === eventType,
+      );
+    await worker('worker-a').request('POST', '/connections/live-widget');
+
+    const sent = await worker('worker-b').request('POST', '/send/live-widget/refresh', {
+      data: { n: 1 },
+    });
+    expect(sent.body).toEqual({ delivered: true, workerId: 'worker-a' });
+    await waitFor(async () => (await received('worker-a', 'refresh')).length === 1, {
+      description: 'worker A receiving the targeted event',
+    });
+    expect(await received('worker-a', 'refresh')).toEqual([
+      expect.objectContaining({ widgetId: 'live-widget', data: { n: 1 } }),
+    ]);
+    await sleep(100);
+    expect(await received('worker-c', 'refresh')).toEqual([]);
+    expect(await received('worker-b', 'refresh')).toEqual([]);
+
+    await worker('worker-c').request('POST', '/broadcast/live-widget/update', { data: 'all' });
+    for (const id of ['worker-a', 'worker-b', 'worker-c']) {
+      await waitFor(async () => (await received(id, 'update')).length === 1, {
+        description: `${id} receiving the broadcast`,
+      });
+    }
+    const missing = await worker('worker-b').request('POST', '/send/nobody-here/refresh', {});
+    expect(missing.body).toEqual({ delivered: false, reason: 'not_connected' });
+  });
+
   it("keeps a live worker's connections through heartbeats", async () => {
     await sleep(CONNECTION_TTL * 1000 * 1.5);
     const owner = await worker('worker-c').request('GET', '/connections/grid');

@@ -20,15 +20,47 @@ import {
   StateModule,
   StateService,
   type CreateSessionInput,
+  type StateEvent,
 } from '@livegate/state';
 
 @Controller()
 class WorkerController {
+  /** Widget events this worker was handed to push to its connections. */
+  private readonly received: StateEvent[] = [];
+
   constructor(
     private readonly state: StateService,
     private readonly sessions: SessionStore,
     private readonly connections: ConnectionRouter,
-  ) {}
+  ) {
+    state.onWidgetEvent((event) => {
+      this.received.push(event);
+    });
+  }
+
+  @Get('events')
+  events() {
+    return { events: this.received };
+  }
+
+  @Post('send/:widgetId/:eventType')
+  send(
+    @Param('widgetId') widgetId: string,
+    @Param('eventType') eventType: string,
+    @Body() body: { data?: unknown },
+  ) {
+    return this.state.sendToWidget(widgetId, eventType, body.data);
+  }
+
+  @Post('broadcast/:widgetId/:eventType')
+  async broadcast(
+    @Param('widgetId') widgetId: string,
+    @Param('eventType') eventType: string,
+    @Body() body: { data?: unknown },
+  ) {
+    await this.state.broadcastEvent(widgetId, eventType, body.data);
+    return { sent: true };
+  }
 
   @Get('health')
   health() {
