@@ -1,20 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { waitFor } from '@livegate/state/testing';
+import { stopChildProcess, waitFor } from '@livegate/state/testing';
+import { freePort } from './support/worker-process';
 
 const ROOT = join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The demo as `npm run build && npm run start:prod` runs it: a real process on a real port. */
 describe('demo app (built and started as a process)', () => {
@@ -22,13 +11,8 @@ describe('demo app (built and started as a process)', () => {
   let output = '';
 
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-      }
+    if (child) {
+      await stopChildProcess(child);
     }
   });
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { waitFor } from '@livegate/state/testing';
+import { stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -95,23 +95,7 @@ export class WorkerProcess {
   }
 
   /** Sends a signal and waits (bounded) for the process to end. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) {
-      return;
-    }
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 10_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!ended) {
-      this.child.kill('SIGKILL');
-      await exited;
-    }
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return stopChildProcess(this.child, signal, 10_000);
   }
 }

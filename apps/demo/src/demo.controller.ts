@@ -12,7 +12,6 @@ import {
   Auth,
   AuthService,
   CurrentUser,
-  getRequestAuth,
   Public,
   Roles,
   WIDGET_RESPONSE_HEADERS,
@@ -117,10 +116,7 @@ ${items || '<li>No widgets registered.</li>'}
     @Res({ passthrough: true }) reply: HeaderReply,
   ): Promise<string> {
     assertId('widgetId', widgetId);
-    await this.auth.assertWidgetReadable(
-      getRequestAuth(request) ?? (await this.auth.authenticateRequest(request)),
-      widgetId,
-    );
+    await this.auth.assertWidgetReadable(await this.auth.resolveRequest(request), widgetId);
     const html = await this.state.getWidgetHtml(widgetId);
     if (html === null) {
       throw new NotFoundException({ error: 'not_found', message: 'No such widget' });

@@ -24,7 +24,7 @@ import { ROLES_KEY } from './decorators/roles.decorator';
 import { ANONYMOUS } from './claims-principal';
 import { hasClaims, PolicyEngine, type ClaimRequirement } from './policy-engine';
 import { hasPermission } from './rbac';
-import { setRequestAuth, type RequestAuth } from './request-auth';
+import type { RequestAuth } from './request-auth';
 
 /**
  * The global guard: reads `@Public`, `@Roles`, `@RequirePermission`, `@Policy`,
@@ -150,20 +150,13 @@ export class AccessGuard implements CanActivate {
     }
   }
 
-  /** The auth state the middleware attached, or resolved here when it did not run. */
+  /** The auth state the middleware (or the handshake) attached, or resolved here for HTTP. */
   private async resolve(context: ExecutionContext): Promise<RequestAuth> {
-    const existing = authOf(context);
-    if (existing) {
-      return existing;
+    if (context.getType() === 'http') {
+      return this.auth.resolveRequest(context.switchToHttp().getRequest());
     }
-    if (context.getType() !== 'http') {
-      // A socket that did not authenticate at the handshake is anonymous.
-      return { principal: ANONYMOUS, session: null, failure: null };
-    }
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string> }>();
-    const auth = await this.auth.authenticate(this.auth.credentialsOf(request.headers));
-    setRequestAuth(request, auth);
-    return auth;
+    // A socket that did not authenticate at the handshake is anonymous.
+    return authOf(context) ?? { principal: ANONYMOUS, session: null, failure: null };
   }
 
   private param(context: ExecutionContext, name: string): string | undefined {

@@ -16,7 +16,7 @@ import {
   type PresentedCredentials,
   type RequestHeaders,
 } from './credentials';
-import type { RequestAuth } from './request-auth';
+import { getRequestAuth, setRequestAuth, type RequestAuth } from './request-auth';
 import {
   generateSessionToken,
   generateWidgetToken,
@@ -60,7 +60,7 @@ export class AuthService {
   }
 
   /**
-   * Resolves presented credentials. Cookie and bearer naming different sessions throw a 400;
+   * Resolves presented credentials. Credentials naming different sessions throw a 400;
    * a store failure resolves to anonymous with `failure: 'backend_unavailable'`, so that public
    * routes still answer while protected ones fail closed with 503.
    */
@@ -68,10 +68,13 @@ export class AuthService {
     if (!this.options.enabled) {
       return { principal: LOCAL_ADMIN, session: null, failure: null };
     }
-    if (credentials.cookie && credentials.bearer && credentials.cookie !== credentials.bearer) {
+    const presented = [credentials.cookie, credentials.bearer, credentials.query].filter(
+      (value): value is string => value !== undefined,
+    );
+    if (new Set(presented).size > 1) {
       throw conflictingCredentials();
     }
-    const sessionId = credentials.cookie ?? credentials.bearer ?? credentials.query;
+    const sessionId = presented[0];
     if (sessionId === undefined) {
       return anonymous(credentials.malformed ? 'invalid_credentials' : null);
     }
@@ -93,10 +96,19 @@ export class AuthService {
     return { principal: ClaimsPrincipal.fromSession(session), session, failure: null };
   }
 
-  /** Resolves the credentials of an HTTP request (Express, Fastify or raw Node request). */
-  authenticateRequest(request: unknown): Promise<RequestAuth> {
+  /**
+   * The auth state of an HTTP request (Express, Fastify or raw Node request): what the
+   * middleware attached, or resolved and attached now where it did not run.
+   */
+  async resolveRequest(request: unknown): Promise<RequestAuth> {
+    const existing = getRequestAuth(request);
+    if (existing) {
+      return existing;
+    }
     const headers = (request as { headers?: RequestHeaders }).headers ?? {};
-    return this.authenticate(this.credentialsOf(headers));
+    const auth = await this.authenticate(this.credentialsOf(headers));
+    setRequestAuth(request, auth);
+    return auth;
   }
 
   /**

@@ -64,18 +64,9 @@ export class SocketAuthenticator {
       }
       credentials.bearer = token;
     }
-    const presented = [credentials.cookie, credentials.bearer, credentials.query].filter(
-      (value): value is string => value !== undefined,
-    );
-    if (new Set(presented).size > 1) {
-      throw new SocketAuthError('Conflicting credentials');
-    }
     let auth: RequestAuth;
     try {
-      auth = await this.auth.authenticate({
-        cookie: presented[0],
-        malformed: credentials.malformed,
-      });
+      auth = await this.auth.authenticate(credentials);
     } catch (error) {
       throw new SocketAuthError(
         error instanceof AuthHttpException ? error.message : 'Authentication failed',

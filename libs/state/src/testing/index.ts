@@ -7,3 +7,4 @@ export * from './session-store.contract';
 export * from './chat-store.contract';
 export * from './redis-server';
 export * from './chat-audit.contract';
+export * from './child-process';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChildProcess } from './child-process';
 import { sleep } from './wait';
 
 export interface RedisTestServerOptions {
@@ -51,22 +52,8 @@ export class RedisTestServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 5000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!stopped) {
-      child.kill('SIGKILL');
-      await exited;
+    if (child) {
+      await stopChildProcess(child, 'SIGTERM', 5000);
     }
   }
 

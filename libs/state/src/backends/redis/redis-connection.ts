@@ -41,12 +41,18 @@ export function redisClientOptions(url: string): RedisOptions {
     // unix:///path/to/redis.sock?username=u&password=p&db=0
     const [path, query = ''] = url.slice('unix://'.length).split('?');
     const params = new URLSearchParams(query);
+    const db = params.has('db') ? Number(params.get('db')) : undefined;
+    if (db !== undefined && !(Number.isInteger(db) && db >= 0)) {
+      throw new StateConfigurationError(
+        `The Redis URL names an invalid database: ${params.get('db')}`,
+      );
+    }
     return {
       ...base,
       path: decodeURIComponent(path),
       username: params.get('username') ?? undefined,
       password: params.get('password') ?? undefined,
-      db: params.has('db') ? Number(params.get('db')) : undefined,
+      db,
     };
   }
   return base;
@@ -177,11 +183,6 @@ export class RedisConnection {
         { cause: error },
       );
     }
-  }
-
-  /** Whether the command connection is up right now. */
-  get isReady(): boolean {
-    return this.clients[0].status === 'ready';
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { ChannelHandlers } from '../../channel-handlers';
 import { decodeWireEvent, encodeWireEvent, toWireEvent } from '../../events';
 import type { EventHandler, PublishEventInput, StateEvent, Unsubscribe } from '../../models';
 import { EventBus } from '../../stores/event-bus';
-import { assertId } from '../../validation';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 
@@ -21,7 +21,7 @@ export interface EventBusStats {
  */
 export class RedisEventBus extends EventBus {
   private readonly logger = new Logger(RedisEventBus.name);
-  private readonly handlers = new Map<string, Set<EventHandler>>();
+  private readonly handlers = new ChannelHandlers(RedisEventBus.name);
   private readonly subscribing = new Map<string, Promise<void>>();
   readonly stats: EventBusStats = { delivered: 0, malformed: 0 };
 
@@ -44,38 +44,26 @@ export class RedisEventBus extends EventBus {
   }
 
   async subscribe<T>(channel: string, handler: EventHandler<T>): Promise<Unsubscribe> {
-    assertId('channel', channel);
-    if (typeof handler !== 'function') {
-      throw new TypeError('handler must be a function');
-    }
-    const subscription: EventHandler = (event) => handler(event as StateEvent<T>);
-    let handlers = this.handlers.get(channel);
-    if (!handlers) {
-      handlers = new Set();
-      this.handlers.set(channel, handlers);
+    const { subscription, first } = this.handlers.add(channel, handler);
+    if (first) {
       this.subscribing.set(
         channel,
         this.send(this.redis.subscriber.subscribe(this.keys.channel(channel))),
       );
     }
-    handlers.add(subscription);
     // A second subscriber to the channel also waits until Redis has confirmed the subscription.
     try {
       await this.subscribing.get(channel);
     } catch (error) {
-      handlers.delete(subscription);
-      if (handlers.size === 0 && this.handlers.get(channel) === handlers) {
-        this.handlers.delete(channel);
+      if (this.handlers.remove(channel, subscription)) {
         this.subscribing.delete(channel);
       }
       throw error;
     }
     return async () => {
-      const current = this.handlers.get(channel);
-      if (!current?.delete(subscription) || current.size > 0) {
+      if (!this.handlers.remove(channel, subscription)) {
         return;
       }
-      this.handlers.delete(channel);
       this.subscribing.delete(channel);
       await this.send(this.redis.subscriber.unsubscribe(this.keys.channel(channel)));
     };
@@ -97,8 +85,7 @@ export class RedisEventBus extends EventBus {
 
   private receive(redisChannel: string, message: string): void {
     const channel = this.keys.channelName(redisChannel);
-    const handlers = channel === null ? undefined : this.handlers.get(channel);
-    if (!handlers) {
+    if (channel === null || !this.handlers.has(channel)) {
       return;
     }
     const event = decodeWireEvent(message);
@@ -107,18 +94,6 @@ export class RedisEventBus extends EventBus {
       return;
     }
     this.stats.delivered += 1;
-    for (const handler of [...handlers]) {
-      void this.deliver(channel!, handler, event);
-    }
-  }
-
-  private async deliver(channel: string, handler: EventHandler, event: StateEvent): Promise<void> {
-    try {
-      await handler(structuredClone(event));
-    } catch (error) {
-      this.logger.error(
-        `Handler for ${event.eventType} on channel ${channel} failed: ${(error as Error)?.message ?? error}`,
-      );
-    }
+    this.handlers.deliver(channel, event);
   }
 }
