@@ -15,6 +15,8 @@ describe('resolveStateOptions', () => {
       widgetTtl: 86400,
       connectionTtl: 300,
       sessionTtl: 86400,
+      sessionCacheSize: 10000,
+      sessionCacheTtl: 30,
       sweepInterval: 60,
     });
     expect(options.sqliteKey).toBeUndefined();
@@ -38,6 +40,8 @@ describe('resolveStateOptions', () => {
         WIDGET_TTL: '60',
         CONNECTION_TTL: '30.5',
         SESSION_TTL: '3600',
+        SESSION_CACHE_SIZE: '500',
+        SESSION_CACHE_TTL: '2.5',
         WORKER_ID: 'worker-a',
       },
     );
@@ -51,6 +55,8 @@ describe('resolveStateOptions', () => {
       widgetTtl: 60,
       connectionTtl: 30.5,
       sessionTtl: 3600,
+      sessionCacheSize: 500,
+      sessionCacheTtl: 2.5,
       workerId: 'worker-a',
     });
   });
@@ -84,6 +90,14 @@ describe('resolveStateOptions', () => {
     ['WIDGET_TTL', 'Infinity'],
     ['WORKER_ID', 'a b'],
     ['SQLITE_PATH', '  '],
+    ['SESSION_CACHE_SIZE', '-1'],
+    ['SESSION_CACHE_SIZE', '1000001'],
+    ['SESSION_CACHE_SIZE', '10.5'],
+    ['SESSION_CACHE_SIZE', ''],
+    ['SESSION_CACHE_SIZE', 'many'],
+    ['SESSION_CACHE_TTL', '0'],
+    ['SESSION_CACHE_TTL', '-5'],
+    ['SESSION_CACHE_TTL', 'soon'],
   ])('stops on %s=%j with a message naming the variable', (name, value) => {
     const attempt = () => resolveStateOptions({}, { [name]: value });
     expect(attempt).toThrow(StateConfigurationError);
@@ -103,6 +117,9 @@ describe('resolveStateOptions', () => {
     [{ redisPoolSize: 1000 }, 'option redisPoolSize'],
     [{ sweepInterval: 0 }, 'option sweepInterval'],
     [{ workerId: '' }, 'option workerId'],
+    [{ sessionCacheSize: -1 }, 'option sessionCacheSize'],
+    [{ sessionCacheSize: 1.5 }, 'option sessionCacheSize'],
+    [{ sessionCacheTtl: 0 }, 'option sessionCacheTtl'],
   ])('rejects the explicit option %j', (options, message) => {
     expect(() => resolveStateOptions(options as never, {})).toThrow(message);
   });
@@ -125,6 +142,18 @@ describe('resolveStateOptions', () => {
     expect(() => resolveStateOptions({ sqliteKey: true as never }, {})).toThrow(
       'option sqliteKey=true has the wrong type',
     );
+  });
+
+  it('turns the session cache off with SESSION_CACHE_SIZE=0 and takes the full range', () => {
+    expect(resolveStateOptions({}, { SESSION_CACHE_SIZE: '0' }).sessionCacheSize).toBe(0);
+    expect(resolveStateOptions({}, { SESSION_CACHE_SIZE: ' 1000000 ' }).sessionCacheSize).toBe(
+      1_000_000,
+    );
+    expect(resolveStateOptions({ sessionCacheSize: 0 }, {}).sessionCacheSize).toBe(0);
+    expect(
+      resolveStateOptions({ sessionCacheTtl: 5 }, { SESSION_CACHE_TTL: 'nonsense' })
+        .sessionCacheTtl,
+    ).toBe(5);
   });
 
   it('documents a default for every variable', () => {

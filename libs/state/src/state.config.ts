@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { StateConfigurationError } from './state.errors';
 import {
+  DEFAULT_SESSION_CACHE_SIZE,
+  DEFAULT_SESSION_CACHE_TTL,
   STATE_BACKEND_NAMES,
   type ResolvedStateOptions,
   type StateBackendName,
@@ -142,6 +144,25 @@ export const STATE_ENV_VARIABLES: readonly EnvVariable[] = [
     defaultText: '86400',
   },
   {
+    name: 'SESSION_CACHE_SIZE',
+    option: 'sessionCacheSize',
+    parse: (raw) => {
+      const value = Number(raw.trim());
+      return raw.trim() !== '' && Number.isInteger(value) && value >= 0 && value <= 1_000_000
+        ? { value }
+        : { error: 'must be a whole number from 0 to 1000000' };
+    },
+    description: 'Sessions each process caches from Redis (0 turns the cache off)',
+    defaultText: String(DEFAULT_SESSION_CACHE_SIZE),
+  },
+  {
+    name: 'SESSION_CACHE_TTL',
+    option: 'sessionCacheTtl',
+    parse: positiveSeconds,
+    description: 'Seconds a session stays in that cache at most',
+    defaultText: String(DEFAULT_SESSION_CACHE_TTL),
+  },
+  {
     name: 'WORKER_ID',
     option: 'workerId',
     parse: (raw) =>
@@ -190,6 +211,8 @@ function defaults(): Omit<ResolvedStateOptions, 'workerId'> {
     widgetTtl: 86400,
     connectionTtl: 300,
     sessionTtl: 86400,
+    sessionCacheSize: DEFAULT_SESSION_CACHE_SIZE,
+    sessionCacheTtl: DEFAULT_SESSION_CACHE_TTL,
     sweepInterval: 60,
     callbackTimeout: 5,
   };

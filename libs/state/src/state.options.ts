@@ -7,6 +7,11 @@ export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
   'redis',
 ]);
 
+/** Default of `sessionCacheSize`: sessions each process keeps in its Redis session cache. */
+export const DEFAULT_SESSION_CACHE_SIZE = 10_000;
+/** Default of `sessionCacheTtl`: seconds a cached session is served at most. */
+export const DEFAULT_SESSION_CACHE_TTL = 30;
+
 /**
  * Options of `StateModule.forRoot`. Every option left out is read from the environment
  * (`LIVEGATE_DEPLOY__*`) and then from the defaults below.
@@ -40,6 +45,16 @@ export interface StateModuleOptions {
   connectionTtl?: number;
   /** Default seconds a session lives. Default 86400 (env `SESSION_TTL`). */
   sessionTtl?: number;
+  /**
+   * Most sessions each process keeps in its in-process cache of the Redis backend, 0–1,000,000;
+   * 0 turns the cache off. Default 10000 (env `SESSION_CACHE_SIZE`). Memory and SQLite ignore it.
+   */
+  sessionCacheSize?: number;
+  /**
+   * Seconds a session stays in that cache at most, a backstop behind the invalidation messages.
+   * Default 30 (env `SESSION_CACHE_TTL`).
+   */
+  sessionCacheTtl?: number;
   /** This process's worker id. Default: generated from host name, pid and random bits (env `WORKER_ID`). */
   workerId?: string;
   /** Seconds between sweeps that free expired items in memory. Default 60. */
@@ -63,6 +78,8 @@ export interface ResolvedStateOptions {
   widgetTtl: number;
   connectionTtl: number;
   sessionTtl: number;
+  sessionCacheSize: number;
+  sessionCacheTtl: number;
   workerId: string;
   sweepInterval: number;
   callbackTimeout: number;

@@ -22,6 +22,8 @@ async function backend(prefix: string): Promise<StateBackend> {
     redisPrefix: prefix,
     redisPoolSize: 1,
     workerId: 'worker-a',
+    // Chat does not read sessions; the session cache's liveness PINGs would show up in MONITOR.
+    sessionCacheSize: 0,
   });
   backends.push(created);
   return created;

@@ -66,6 +66,15 @@ export class RedisKeys {
     return `${this.prefix}:session:${sessionKey}`;
   }
 
+  /**
+   * Pub/sub channel of the session cache: each message names hashed session keys, space
+   * separated, that were deleted or refreshed. It is outside `{prefix}:channel:`, so no event bus
+   * channel can be named like it.
+   */
+  get sessionInvalidations(): string {
+    return `${this.prefix}:sessions:invalidated`;
+  }
+
   userSessions(userId: string): string {
     return `${this.prefix}:user:${userId}:sessions`;
   }

@@ -3,7 +3,9 @@ import { CHAT_THREAD_DATA_KEY_COUNT } from './redis-keys';
 /**
  * Lua scripts: each multi-key write is one atomic round trip. Times come from the Redis server
  * clock, so every worker agrees on expiry. Scripts that derive key names take the key prefix as
- * an argument (single-instance Redis; not cluster slots).
+ * an argument (single-instance Redis; not cluster slots). Scripts that delete or refresh sessions
+ * publish the session keys on the session cache's invalidation channel (an argument too) in the
+ * same atomic step, so no write can land without its message.
  */
 const NOW = `
 local clock = redis.call('TIME')
@@ -183,7 +185,9 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`,
 
   /**
    * KEYS: session, user set. ARGV: session key, id, user, roles json, metadata json, ttl seconds,
-   * ttl ms. Returns createdAt, or -1 when a live session has the id.
+   * ttl ms. Returns createdAt, or -1 when a live session has the id. Publishes nothing: it never
+   * overwrites a live session, and session caches hold only live sessions, so no cache can hold
+   * an older version of the one it writes.
    */
   livegateSessionCreate: {
     keys: 2,
@@ -201,7 +205,11 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 extend(KEYS[2], ttl)
 return now`,
   },
-  /** KEYS: session. ARGV: session key, extend ms ('' for the session's own TTL), prefix. */
+  /**
+   * KEYS: session. ARGV: session key, extend ms ('' for the session's own TTL), prefix,
+   * invalidation channel. A refreshed session's key is published on the channel, so that session
+   * caches drop the old `expiresAt`.
+   */
   livegateSessionRefresh: {
     keys: 1,
     lua: `${NOW}${EXTEND}
@@ -216,9 +224,13 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 local index = ARGV[3] .. ':user:' .. fields[1] .. ':sessions'
 redis.call('ZADD', index, expires, ARGV[1])
 extend(index, ttl)
+redis.call('PUBLISH', ARGV[4], ARGV[1])
 return 1`,
   },
-  /** KEYS: session. ARGV: session key, prefix. */
+  /**
+   * KEYS: session. ARGV: session key, prefix, invalidation channel. A deleted session's key is
+   * published on the channel.
+   */
   livegateSessionDelete: {
     keys: 1,
     lua: `
@@ -226,6 +238,9 @@ local user = redis.call('HGET', KEYS[1], 'user')
 local deleted = redis.call('DEL', KEYS[1])
 if user then
   redis.call('ZREM', ARGV[2] .. ':user:' .. user .. ':sessions', ARGV[1])
+end
+if deleted == 1 then
+  redis.call('PUBLISH', ARGV[3], ARGV[1])
 end
 return deleted`,
   },
@@ -243,15 +258,23 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return result`,
   },
-  /** KEYS: user set. ARGV: session key prefix. Returns how many live sessions were deleted. */
+  /**
+   * KEYS: user set. ARGV: session key prefix, invalidation channel. Returns the keys of the
+   * sessions it deleted, which it also publishes on the channel as one space-separated message.
+   */
   livegateSessionDeleteUser: {
     keys: 1,
     lua: `
-local deleted = 0
+local deleted = {}
 for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  deleted = deleted + redis.call('DEL', ARGV[1] .. key)
+  if redis.call('DEL', ARGV[1] .. key) == 1 then
+    deleted[#deleted + 1] = key
+  end
 end
 redis.call('DEL', KEYS[1])
+if #deleted > 0 then
+  redis.call('PUBLISH', ARGV[2], table.concat(deleted, ' '))
+end
 return deleted`,
   },
   /**

@@ -6,12 +6,13 @@ import {
   type ResourceType,
 } from '../../roles';
 import { assertRefreshTtl, prepareSession } from '../../sessions';
-import { StateConflictError } from '../../state.errors';
+import { StateConflictError, StateValidationError } from '../../state.errors';
 import { SessionStore } from '../../stores/session-store';
 import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
 import type { RedisConnection } from './redis-connection';
 import { fieldsToRecord, isPresent } from './redis-fields';
 import { sessionKeyOf, type RedisKeys } from './redis-keys';
+import { RedisSessionCache, type SessionCacheStats } from './redis-session.cache';
 
 /**
  * A role's stored permissions; a built-in role missing from the table (a fresh or flushed
@@ -36,18 +37,61 @@ function toSession(fields: Record<string, string>): UserSession {
   };
 }
 
+const DISABLED_CACHE_STATS: SessionCacheStats = Object.freeze({
+  enabled: false,
+  live: false,
+  size: 0,
+  hits: 0,
+  misses: 0,
+  invalidations: 0,
+});
+
+export interface RedisSessionStoreOptions {
+  sessionTtl: number;
+  /** Most sessions in the in-process cache; 0 turns it off. */
+  sessionCacheSize: number;
+  /** Seconds a session stays in the in-process cache at most. */
+  sessionCacheTtl: number;
+}
+
 /**
  * Sessions in Redis, each under the SHA-256 of its id, with a pruned index per user and the role
- * table in one hash. `getSession` and `checkPermission` are one round trip each.
+ * table in one hash. `getSession` is served from an in-process cache (`RedisSessionCache`) while
+ * that cache's invalidation channel is up, else it is one round trip, like `checkPermission`.
  */
 export class RedisSessionStore extends SessionStore {
+  private readonly sessionTtl: number;
+  private readonly cache: RedisSessionCache | undefined;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
-    private readonly sessionTtl: number,
+    options: RedisSessionStoreOptions,
   ) {
     super();
-    assertTtl('sessionTtl', sessionTtl);
+    assertTtl('sessionTtl', options.sessionTtl);
+    this.sessionTtl = options.sessionTtl;
+    if (!(Number.isInteger(options.sessionCacheSize) && options.sessionCacheSize >= 0)) {
+      throw new StateValidationError('sessionCacheSize', 'must be a whole number of at least 0');
+    }
+    if (options.sessionCacheSize > 0) {
+      assertTtl('sessionCacheTtl', options.sessionCacheTtl);
+      this.cache = new RedisSessionCache(redis.subscriber, {
+        channel: keys.sessionInvalidations,
+        maxEntries: options.sessionCacheSize,
+        maxAgeSeconds: options.sessionCacheTtl,
+      });
+    }
+  }
+
+  /** Counters of the in-process session cache. */
+  get cacheStats(): SessionCacheStats {
+    return this.cache?.stats ?? DISABLED_CACHE_STATS;
+  }
+
+  /** Stops the session cache's timer and listeners; the backend's `close` calls it. */
+  close(): void {
+    this.cache?.close();
   }
 
   /** Writes the built-in roles that the table does not have yet; custom changes are kept. */
@@ -88,10 +132,19 @@ export class RedisSessionStore extends SessionStore {
 
   async getSession(sessionId: string): Promise<UserSession | null> {
     assertId('sessionId', sessionId);
-    const fields = await this.redis.run((client) =>
-      client.hgetall(this.keys.session(sessionKeyOf(sessionId))),
-    );
-    return isPresent(fields) ? toSession(fields) : null;
+    const key = sessionKeyOf(sessionId);
+    const cached = this.cache?.get(key);
+    if (cached) {
+      // A new object on every read: callers never share one they might change.
+      return toSession(cached);
+    }
+    const ticket = this.cache?.begin() ?? null;
+    const fields = await this.redis.run((client) => client.hgetall(this.keys.session(key)));
+    if (!isPresent(fields)) {
+      return null;
+    }
+    this.cache?.store(key, fields, ticket);
+    return toSession(fields);
   }
 
   async validateSession(sessionId: string): Promise<boolean> {
@@ -105,25 +158,40 @@ export class RedisSessionStore extends SessionStore {
   async deleteSession(sessionId: string): Promise<boolean> {
     assertId('sessionId', sessionId);
     const key = sessionKeyOf(sessionId);
-    const deleted = await this.redis.run((client) =>
-      client.livegateSessionDelete(this.keys.session(key), key, this.keys.prefix),
-    );
-    return Number(deleted) === 1;
+    try {
+      const deleted = await this.redis.run((client) =>
+        client.livegateSessionDelete(
+          this.keys.session(key),
+          key,
+          this.keys.prefix,
+          this.keys.sessionInvalidations,
+        ),
+      );
+      return Number(deleted) === 1;
+    } finally {
+      // Also when the call failed: it may have reached Redis.
+      this.cache?.invalidate([key]);
+    }
   }
 
   async refreshSession(sessionId: string, extendTtl?: number): Promise<boolean> {
     assertId('sessionId', sessionId);
     assertRefreshTtl(extendTtl);
     const key = sessionKeyOf(sessionId);
-    const refreshed = await this.redis.run((client) =>
-      client.livegateSessionRefresh(
-        this.keys.session(key),
-        key,
-        extendTtl === undefined ? '' : ttlToMs(extendTtl),
-        this.keys.prefix,
-      ),
-    );
-    return Number(refreshed) === 1;
+    try {
+      const refreshed = await this.redis.run((client) =>
+        client.livegateSessionRefresh(
+          this.keys.session(key),
+          key,
+          extendTtl === undefined ? '' : ttlToMs(extendTtl),
+          this.keys.prefix,
+          this.keys.sessionInvalidations,
+        ),
+      );
+      return Number(refreshed) === 1;
+    } finally {
+      this.cache?.invalidate([key]);
+    }
   }
 
   async listUserSessions(userId: string): Promise<UserSession[]> {
@@ -138,11 +206,26 @@ export class RedisSessionStore extends SessionStore {
 
   async deleteUserSessions(userId: string): Promise<number> {
     assertId('userId', userId);
-    return Number(
-      await this.redis.run((client) =>
-        client.livegateSessionDeleteUser(this.keys.userSessions(userId), this.keys.session('')),
-      ),
-    );
+    let deleted: string[] | undefined;
+    try {
+      deleted = (
+        (await this.redis.run((client) =>
+          client.livegateSessionDeleteUser(
+            this.keys.userSessions(userId),
+            this.keys.session(''),
+            this.keys.sessionInvalidations,
+          ),
+        )) as unknown[]
+      ).map(String);
+      return deleted.length;
+    } finally {
+      if (deleted) {
+        this.cache?.invalidate(deleted);
+      } else {
+        // No reply, so the deleted keys are unknown: forget every cached session of the user.
+        this.cache?.invalidateUser(userId);
+      }
+    }
   }
 
   async setRolePermissions(role: string, permissions: Iterable<string>): Promise<void> {

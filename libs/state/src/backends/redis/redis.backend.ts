@@ -1,5 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { ResolvedStateOptions } from '../../state.options';
+import {
+  DEFAULT_SESSION_CACHE_SIZE,
+  DEFAULT_SESSION_CACHE_TTL,
+  type ResolvedStateOptions,
+} from '../../state.options';
 import type { StateBackend } from '../state-backend';
 import { RedisChatStore } from './redis-chat.store';
 import { RedisConnection } from './redis-connection';
@@ -9,6 +13,7 @@ import { RedisKeys } from './redis-keys';
 import { RedisSessionStore } from './redis-session.store';
 import { RedisWidgetStore } from './redis-widget.store';
 
+/** The session cache options may be left out: they then take the module's defaults. */
 export type RedisBackendOptions = Pick<
   ResolvedStateOptions,
   | 'redisUrl'
@@ -19,7 +24,8 @@ export type RedisBackendOptions = Pick<
   | 'connectionTtl'
   | 'sessionTtl'
   | 'workerId'
->;
+> &
+  Partial<Pick<ResolvedStateOptions, 'sessionCacheSize' | 'sessionCacheTtl'>>;
 
 /** Eviction policies under which Redis never drops a key to make room. */
 const SAFE_EVICTION = new Set(['noeviction']);
@@ -33,7 +39,11 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   const logger = new Logger('RedisState');
   const redis = new RedisConnection(options);
   const keys = new RedisKeys(options.redisPrefix);
-  const sessions = new RedisSessionStore(redis, keys, options.sessionTtl);
+  const sessions = new RedisSessionStore(redis, keys, {
+    sessionTtl: options.sessionTtl,
+    sessionCacheSize: options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE,
+    sessionCacheTtl: options.sessionCacheTtl ?? DEFAULT_SESSION_CACHE_TTL,
+  });
   const backend: StateBackend = {
     name: 'redis',
     widgets: new RedisWidgetStore(redis, keys, options.widgetTtl),
@@ -41,19 +51,30 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     connections: new RedisConnectionRouter(redis, keys, options.connectionTtl),
     sessions,
     chats: new RedisChatStore(redis, keys),
-    close: () => redis.close(),
+    close: async () => {
+      sessions.close();
+      await redis.close();
+    },
   };
 
-  await redis.start(async () => {
-    // A write, a script and a publish under the prefix: a user without these rights fails here.
+  const started = redis.start(async () => {
+    // A write, a script and publishes under the prefix (event and session invalidation channels,
+    // the scripts publish on the latter): a user without these rights fails here.
     await redis.run(async (client) => {
       await client.set(keys.probe(options.workerId), '1', 'PX', 1000);
       await client.livegateWidgetCount(keys.activeWidgets);
       await client.publish(keys.channel('probe'), '');
+      await client.publish(keys.sessionInvalidations, '');
     });
     await sessions.seedRoles();
     await warnOnEviction(redis, logger);
   });
+  try {
+    await started;
+  } catch (error) {
+    sessions.close();
+    throw error;
+  }
   return backend;
 }
 

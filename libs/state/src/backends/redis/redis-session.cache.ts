@@ -1,0 +1,291 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+/** How often the cache PINGs Redis on the subscriber connection. */
+export const SESSION_CACHE_PING_INTERVAL_MS = 250;
+/**
+ * Longest time since the latest answered PING was sent during which the cache still serves: a
+ * Redis that hangs or a network that drops packets without closing the connection turns the cache
+ * off within about this long.
+ */
+export const SESSION_CACHE_PONG_DEADLINE_MS = 1000;
+
+/** Subscriber events after which a message may have been missed. */
+const CONNECTION_LOST_EVENTS = ['close', 'end', 'reconnecting', 'error'] as const;
+
+export interface RedisSessionCacheOptions {
+  /** The invalidation channel (`RedisKeys.sessionInvalidations`). */
+  channel: string;
+  /** Most entries kept; the least recently used one goes first. At least 1. */
+  maxEntries: number;
+  /** Seconds an entry is served at most after it was fetched. */
+  maxAgeSeconds: number;
+  /** Default `SESSION_CACHE_PING_INTERVAL_MS`. */
+  pingIntervalMs?: number;
+  /** Default `SESSION_CACHE_PONG_DEADLINE_MS`. */
+  pongDeadlineMs?: number;
+}
+
+/** Counters of a session cache, read-only snapshots for tests and benchmarks. */
+export interface SessionCacheStats {
+  /** Whether the cache exists at all (`sessionCacheSize` > 0). */
+  readonly enabled: boolean;
+  /** Whether it serves and stores sessions right now (its invalidation channel is up). */
+  readonly live: boolean;
+  /** Entries held. */
+  readonly size: number;
+  /** Reads served from the cache. */
+  readonly hits: number;
+  /** Reads that went to Redis. */
+  readonly misses: number;
+  /** Invalidation messages received. */
+  readonly invalidations: number;
+}
+
+/** What a fetch started with; `null` when the cache was not live, so the result is not kept. */
+export type SessionCacheTicket = number | null;
+
+interface Entry {
+  fields: Record<string, string>;
+  /** Served while `Date.now()` is below this. */
+  validUntil: number;
+}
+
+/**
+ * An in-process LRU of raw session hashes (the HGETALL reply) keyed by the hashed session key,
+ * kept correct across processes by the invalidation channel that the session scripts publish on.
+ *
+ * The cache serves and stores entries only while it is live: the subscriber connection is ready,
+ * the subscription to the channel was confirmed on that connection (after its latest reconnect),
+ * and a PING on it sent within the last `pongDeadlineMs` has been answered. Anything else (close,
+ * reconnect, error, a late answer) empties the cache, so a message that may have been lost can
+ * never leave a stale entry behind; reads then go to Redis and fail closed as they would without
+ * a cache.
+ *
+ * Every invalidation and every loss of liveness bumps an epoch; a fetch keeps its result only if
+ * the epoch did not move between its start and its reply, so a delete published while the fetch
+ * was in flight is never lost.
+ *
+ * An entry is served while `Date.now()` is below both the session's `expiresAt` and the time it
+ * was fetched plus `maxAgeSeconds`. `expiresAt` is set by the Redis server clock, so this relies on
+ * the workers' clocks agreeing with Redis's (the same host, or NTP-synchronized hosts); the age
+ * limit bounds the damage of a skew, and of writes made outside Livegate's scripts, which publish
+ * nothing.
+ */
+export class RedisSessionCache {
+  private readonly logger = new Logger('RedisSessionCache');
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxAgeMs: number;
+  private readonly pongDeadlineMs: number;
+  private readonly timer: NodeJS.Timeout;
+  /** Bumped by every connection loss or error: replies from an older connection do not count. */
+  private generation = 0;
+  /** The generation on which the subscription was confirmed. */
+  private subscribedGeneration = -1;
+  /** The generation for which a SUBSCRIBE is in flight. */
+  private subscribingGeneration = -1;
+  private ping: { generation: number } | undefined;
+  /** When the latest answered PING (or SUBSCRIBE) was sent. */
+  private answeredAt = Number.NEGATIVE_INFINITY;
+  private epoch = 0;
+  private wasLive = false;
+  private closed = false;
+  private warnedSubscribe = false;
+  private readonly counters = { hits: 0, misses: 0, invalidations: 0 };
+
+  private readonly onMessage = (channel: string, message: string) => {
+    if (channel === this.options.channel) {
+      this.receive(message);
+    }
+  };
+  private readonly onConnectionLost = () => this.lose();
+  private readonly onReady = () => this.maintain();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly options: RedisSessionCacheOptions,
+  ) {
+    this.maxAgeMs = options.maxAgeSeconds * 1000;
+    this.pongDeadlineMs = options.pongDeadlineMs ?? SESSION_CACHE_PONG_DEADLINE_MS;
+    subscriber.on('message', this.onMessage);
+    subscriber.on('ready', this.onReady);
+    for (const event of CONNECTION_LOST_EVENTS) {
+      subscriber.on(event, this.onConnectionLost);
+    }
+    this.timer = setInterval(
+      () => this.maintain(),
+      options.pingIntervalMs ?? SESSION_CACHE_PING_INTERVAL_MS,
+    );
+    this.timer.unref();
+    this.maintain();
+  }
+
+  get stats(): SessionCacheStats {
+    return { enabled: true, live: this.isLive(), size: this.entries.size, ...this.counters };
+  }
+
+  /** The cached fields of a session, or `undefined` (counted as a miss) when the caller must fetch. */
+  get(key: string): Record<string, string> | undefined {
+    const entry = this.isLive() ? this.entries.get(key) : undefined;
+    if (entry && Date.now() < entry.validUntil) {
+      // Re-inserting moves the entry to the most recently used end of the Map's order.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      this.counters.hits += 1;
+      return entry.fields;
+    }
+    if (entry) {
+      this.entries.delete(key);
+    }
+    this.counters.misses += 1;
+    return undefined;
+  }
+
+  /** Call before sending the fetch whose result may be given to `store`. */
+  begin(): SessionCacheTicket {
+    return this.isLive() ? this.epoch : null;
+  }
+
+  /** Keeps a fetched session if nothing was invalidated since `ticket`; true when kept. */
+  store(key: string, fields: Record<string, string>, ticket: SessionCacheTicket): boolean {
+    if (ticket === null || ticket !== this.epoch || !this.isLive()) {
+      return false;
+    }
+    const now = Date.now();
+    const validUntil = Math.min(Number(fields.expiresAt), now + this.maxAgeMs);
+    if (!(validUntil > now)) {
+      return false;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, { fields, validUntil });
+    while (this.entries.size > this.options.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+    return true;
+  }
+
+  /** Drops the entries of sessions this process changed, and any fetch in flight for them. */
+  invalidate(keys: Iterable<string>): void {
+    this.epoch += 1;
+    for (const key of keys) {
+      this.entries.delete(key);
+    }
+  }
+
+  /** Drops every entry of the user's sessions: for when the changed keys are unknown. */
+  invalidateUser(userId: string): void {
+    this.epoch += 1;
+    for (const [key, entry] of this.entries) {
+      if (entry.fields.user === userId) {
+        this.entries.delete(key);
+      }
+    }
+  }
+
+  /** Stops the timer and the listeners; the cache then never serves again. */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    clearInterval(this.timer);
+    this.subscriber.off('message', this.onMessage);
+    this.subscriber.off('ready', this.onReady);
+    for (const event of CONNECTION_LOST_EVENTS) {
+      this.subscriber.off(event, this.onConnectionLost);
+    }
+    this.drop();
+  }
+
+  private isLive(): boolean {
+    const live =
+      !this.closed &&
+      this.subscribedGeneration === this.generation &&
+      this.subscriber.status === 'ready' &&
+      Date.now() - this.answeredAt <= this.pongDeadlineMs;
+    if (live) {
+      this.wasLive = true;
+    } else if (this.wasLive) {
+      this.wasLive = false;
+      this.drop();
+    }
+    return live;
+  }
+
+  private drop(): void {
+    this.epoch += 1;
+    this.entries.clear();
+  }
+
+  private lose(): void {
+    this.generation += 1;
+    this.wasLive = false;
+    this.drop();
+  }
+
+  private receive(message: string): void {
+    const keys = message.split(' ').filter((key) => key !== '');
+    if (keys.length === 0) {
+      return;
+    }
+    this.counters.invalidations += 1;
+    this.invalidate(keys);
+  }
+
+  /** Runs on every tick and on `ready`: notices a late answer, (re)subscribes, sends a PING. */
+  private maintain(): void {
+    if (this.closed) {
+      return;
+    }
+    this.isLive();
+    if (this.subscriber.status !== 'ready') {
+      return;
+    }
+    const generation = this.generation;
+    if (this.subscribedGeneration !== generation && this.subscribingGeneration !== generation) {
+      this.subscribingGeneration = generation;
+      const sentAt = Date.now();
+      this.subscriber.subscribe(this.options.channel).then(
+        () => {
+          if (generation === this.generation) {
+            this.subscribedGeneration = generation;
+            this.answered(sentAt);
+          }
+        },
+        (error: unknown) => {
+          if (this.subscribingGeneration === generation) {
+            this.subscribingGeneration = -1;
+          }
+          if (!this.warnedSubscribe && !this.closed) {
+            this.warnedSubscribe = true;
+            this.logger.warn(
+              `Session cache off until ${this.options.channel} can be subscribed: ${String(error)}`,
+            );
+          }
+        },
+      );
+    }
+    if (this.ping?.generation === generation) {
+      return;
+    }
+    const ping = { generation };
+    this.ping = ping;
+    const sentAt = Date.now();
+    const settle = (answered: boolean) => {
+      if (this.ping === ping) {
+        this.ping = undefined;
+      }
+      if (answered && generation === this.generation) {
+        this.answered(sentAt);
+      }
+    };
+    this.subscriber.ping().then(
+      () => settle(true),
+      () => settle(false),
+    );
+  }
+
+  private answered(sentAt: number): void {
+    this.answeredAt = Math.max(this.answeredAt, sentAt);
+  }
+}
