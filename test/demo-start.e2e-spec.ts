@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { stopChildProcess, waitFor } from '@livegate/state/testing';
-import { freePort } from './support/worker-process';
+import { freePort, stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..');
 

@@ -1,21 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { stopChildProcess, waitFor } from '@livegate/state/testing';
+import { freePort, stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..', '..');
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One `state-worker.main.ts` process, driven over HTTP on loopback. */
 export class WorkerProcess {

@@ -8,3 +8,4 @@ export * from './chat-store.contract';
 export * from './redis-server';
 export * from './chat-audit.contract';
 export * from './child-process';
+export * from './free-port';

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+
+/** How much a run measures: `--quick` for a check in under a minute, the full run for figures. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Rounds over every HTTP variant, each variant once per round in a rotating order. */
+  rounds: number;
+  /** Seconds of load per variant per round. */
+  duration: number;
+  /** Seconds of load per server before the first round (JIT, connection pools, caches). */
+  warmup: number;
+  connections: number;
+  /** Requests the Redis commands are counted over. */
+  roundTripRequests: number;
+  /** Operations per store micro-benchmark. */
+  storeOperations: number;
+  /** Session changes timed by the cache coherence measure, per kind of change. */
+  coherenceSamples: number;
+  /** Where the raw results go. */
+  out: string;
+  /** Write a V8 CPU profile of every HTTP server into this directory. */
+  profileDirectory?: string;
+}
+
+const USAGE = `Usage: npm run bench -- [--quick] [--rounds N] [--duration SECONDS] [--connections N]
+                        [--out FILE] [--profile DIRECTORY]`;
+
+function positive(name: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${name} needs a positive number\n${USAGE}`);
+  }
+  return value;
+}
+
+export function parseBenchOptions(argv: readonly string[], now = new Date()): BenchOptions {
+  const quick = argv.includes('--quick');
+  const options: BenchOptions = quick
+    ? {
+        quick,
+        rounds: 1,
+        duration: 1.5,
+        warmup: 0.5,
+        connections: 32,
+        roundTripRequests: 200,
+        storeOperations: 1500,
+        coherenceSamples: 20,
+        out: '',
+      }
+    : {
+        quick,
+        rounds: 6,
+        duration: 6,
+        warmup: 3,
+        connections: 32,
+        roundTripRequests: 1000,
+        storeOperations: 20_000,
+        coherenceSamples: 200,
+        out: '',
+      };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = () => argv[++index];
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--rounds':
+        options.rounds = Math.round(positive(flag, value()));
+        break;
+      case '--duration':
+        options.duration = positive(flag, value());
+        break;
+      case '--connections':
+        options.connections = Math.round(positive(flag, value()));
+        break;
+      case '--out':
+        options.out = value() ?? '';
+        break;
+      case '--profile':
+        options.profileDirectory = value();
+        if (!options.profileDirectory) {
+          throw new Error(`--profile needs a directory\n${USAGE}`);
+        }
+        break;
+      case '--help':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`Unknown argument ${flag}\n${USAGE}`);
+    }
+  }
+  if (!options.out) {
+    const stamp = now.toISOString().replace(/[:.]/g, '-');
+    options.out = join('bench', 'results', `bench-${quick ? 'quick-' : ''}${stamp}.json`);
+  }
+  return options;
+}

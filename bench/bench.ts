@@ -1,0 +1,210 @@
+/**
+ * `npm run bench [-- --quick]`: the authenticated request path on every stack, the stores on
+ * every backend, Redis round trips per request and session cache coherence, against a private
+ * `redis-server`. Every server runs in its own process; autocannon drives it from this one.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from '@livegate/state/testing/free-port';
+import { RedisTestServer } from '@livegate/state/testing/redis-server';
+import { parseBenchOptions, type BenchOptions } from './bench-options';
+import { measureCoherence } from './cache/coherence';
+import { HTTP_VARIANTS, type HttpVariant } from './http/http-variants';
+import { checkRoute, runLoad, runSequential } from './http/load';
+import {
+  formatReport,
+  ROUND_TRIP_VARIANTS,
+  targets,
+  type BenchResults,
+  type HttpRun,
+  type MachineInfo,
+} from './report';
+import { STORE_BACKENDS, type StoreOperation } from './stores/store-backends';
+import { BenchProcess, entryBeside } from './support/bench-process';
+import type { BenchStateConfig } from './support/bench-state';
+import { countRoundTrips } from './support/round-trips';
+import type { LatencySummary } from './support/stats';
+
+const HTTP_SERVER = entryBeside(join(__dirname, 'http'), 'http-server.main');
+const STORE_BENCH = entryBeside(join(__dirname, 'stores'), 'store-bench.main');
+
+interface Server {
+  variant: HttpVariant;
+  process: BenchProcess;
+  port: number;
+  headers: Record<string, string>;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+async function machineInfo(redis: RedisTestServer): Promise<MachineInfo> {
+  const info = await redis.command('INFO', 'server');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nest = (require('@nestjs/core/package.json') as { version: string }).version;
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${type()} ${release()}`,
+    node: process.versions.node,
+    nest,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+  };
+}
+
+async function startServers(options: BenchOptions, config: BenchStateConfig): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    // Two at a time: quicker than one by one, without starving a two-core machine.
+    for (let index = 0; index < HTTP_VARIANTS.length; index += 2) {
+      const batch = HTTP_VARIANTS.slice(index, index + 2);
+      const started = await Promise.all(
+        batch.map(async (variant) => {
+          const { process: child, ready } = await BenchProcess.start<{
+            port: number;
+            headers: Record<string, string>;
+          }>(variant.id, HTTP_SERVER, [variant.id, JSON.stringify(config)], {
+            execArgv: options.profileDirectory
+              ? [
+                  '--cpu-prof',
+                  '--cpu-prof-dir',
+                  options.profileDirectory,
+                  '--cpu-prof-name',
+                  `${variant.id}.cpuprofile`,
+                ]
+              : [],
+          });
+          servers.push({ variant, process: child, ...ready });
+          return { variant, ...ready };
+        }),
+      );
+      for (const server of started) {
+        await checkRoute(server.port, server.headers, server.variant.protected);
+        progress(`  started ${server.variant.id} on port ${server.port}`);
+      }
+    }
+    return servers;
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.process.stop()));
+    throw error;
+  }
+}
+
+async function benchmarkHttp(options: BenchOptions, servers: Server[]): Promise<HttpRun[]> {
+  const load = (server: Server, duration: number) =>
+    runLoad({
+      port: server.port,
+      headers: server.headers,
+      duration,
+      connections: options.connections,
+    });
+  for (const server of servers) {
+    await load(server, options.warmup);
+  }
+  const runs: HttpRun[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    // Each round starts one variant later, so no variant always runs first or last.
+    const order = servers.map((_, index) => servers[(index + round) % servers.length]);
+    for (const server of order) {
+      const result = await load(server, options.duration);
+      if (result.failures > 0) {
+        throw new Error(
+          `${server.variant.id}: ${result.failures} failed requests in round ${round + 1}`,
+        );
+      }
+      runs.push({ variant: server.variant.id, round, ...result });
+    }
+    progress(`  round ${round + 1}/${options.rounds} done`);
+  }
+  return runs;
+}
+
+async function benchmarkStores(
+  options: BenchOptions,
+  config: BenchStateConfig,
+): Promise<BenchResults['stores']> {
+  const stores: BenchResults['stores'] = {};
+  for (const backend of STORE_BACKENDS) {
+    const { process: child } = await BenchProcess.start(`stores ${backend.id}`, STORE_BENCH, [
+      backend.id,
+      JSON.stringify(config),
+    ]);
+    try {
+      stores[backend.id] = await child.request<Record<StoreOperation, LatencySummary>>('run', {
+        count: options.storeOperations,
+      });
+      progress(`  stores on ${backend.id} done`);
+    } finally {
+      await child.stop();
+    }
+  }
+  return stores;
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const port = await freePort();
+  const redis = await RedisTestServer.start({
+    args: ['--port', String(port), '--bind', '127.0.0.1'],
+  });
+  const sqliteDirectory = mkdtempSync(join(tmpdir(), 'livegate-bench-'));
+  const config: BenchStateConfig = { redisUrl: `redis://127.0.0.1:${port}/0`, sqliteDirectory };
+  if (options.profileDirectory) {
+    mkdirSync(options.profileDirectory, { recursive: true });
+  }
+  try {
+    const machine = await machineInfo(redis);
+    progress(`Starting ${HTTP_VARIANTS.length} HTTP servers`);
+    const servers = await startServers(options, config);
+    let http: HttpRun[];
+    const roundTrips: BenchResults['roundTrips'] = {};
+    try {
+      progress(`HTTP: ${options.rounds} round(s) of ${options.duration} s per variant`);
+      http = await benchmarkHttp(options, servers);
+      for (const server of servers.filter((candidate) =>
+        ROUND_TRIP_VARIANTS.includes(candidate.variant.id),
+      )) {
+        roundTrips[server.variant.id] = await countRoundTrips(
+          redis,
+          options.roundTripRequests,
+          () => runSequential(server, options.roundTripRequests),
+        );
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.process.stop()));
+    }
+    progress('Stores');
+    const stores = await benchmarkStores(options, config);
+    progress('Session cache coherence');
+    const coherence = await measureCoherence(config, options.coherenceSamples);
+
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      machine,
+      options,
+      http,
+      roundTrips,
+      stores,
+      coherence,
+    };
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(
+      options.out,
+      `${JSON.stringify({ ...results, targets: targets(results) }, null, 2)}\n`,
+    );
+    process.stdout.write(`${formatReport(results)}\n\nRaw results: ${options.out}\n`);
+  } finally {
+    await redis.dispose();
+    rmSync(sqliteDirectory, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * One benchmark HTTP server: `http-server.main.ts <variant id> <config json>`. It listens on an
+ * ephemeral loopback port and reports `{ port, headers }`: the credentials that pass its guard.
+ */
+import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AuthModule, AuthService } from '@livegate/auth';
+import { StateModule } from '@livegate/state';
+import { serveBenchRequests } from '../support/bench-process';
+import { benchStateOptions, type BenchStateConfig } from '../support/bench-state';
+import { httpVariant, type HttpVariant } from './http-variants';
+import {
+  BareItemsController,
+  LivegateItemsController,
+  PeerItemsController,
+} from './items.controllers';
+import { PeerLoginController, PeerRolesGuard, usePeerSession } from './peer-session';
+
+function appModule(variant: HttpVariant, config: BenchStateConfig): Type {
+  if (variant.stack === 'bare') {
+    @Module({ controllers: [BareItemsController] })
+    class BareBenchModule {}
+    return BareBenchModule;
+  }
+  if (variant.stack === 'peer') {
+    @Module({
+      controllers: [PeerItemsController, PeerLoginController],
+      providers: [{ provide: APP_GUARD, useClass: PeerRolesGuard }],
+    })
+    class PeerBenchModule {}
+    return PeerBenchModule;
+  }
+  @Module({
+    imports: [
+      StateModule.forRoot({
+        ...benchStateOptions(variant.id, variant.backend!, config, variant.noSessionCache),
+        isGlobal: true,
+      }),
+      AuthModule.forRoot({
+        enabled: true,
+        secureCookies: false,
+        tokenSecret: 'livegate-bench-token-secret-0123456789abcdef',
+      }),
+    ],
+    controllers: [LivegateItemsController],
+  })
+  class LivegateBenchModule {}
+  return LivegateBenchModule;
+}
+
+async function credentials(
+  app: INestApplication,
+  variant: HttpVariant,
+  port: number,
+): Promise<Record<string, string>> {
+  if (variant.stack === 'bare') {
+    return {};
+  }
+  if (variant.stack === 'peer') {
+    const response = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST' });
+    const cookie = response.headers.get('set-cookie');
+    if (response.status !== 204 || !cookie) {
+      throw new Error(`peer login failed with ${response.status}`);
+    }
+    return { cookie: cookie.split(';')[0] };
+  }
+  const auth = app.get(AuthService);
+  const session = await auth.createLoginSession('bench-user', { roles: ['admin'] });
+  return { cookie: auth.sessionCookie(session.sessionId).split(';')[0] };
+}
+
+async function main(): Promise<void> {
+  const variant = httpVariant(process.argv[2]);
+  const config = JSON.parse(process.argv[3]) as BenchStateConfig;
+  const logger = ['error', 'warn'] as const;
+  const module = appModule(variant, config);
+  const app =
+    variant.platform === 'fastify'
+      ? await NestFactory.create(module, new FastifyAdapter(), { logger: [...logger] })
+      : await NestFactory.create(module, { logger: [...logger] });
+  const closePeer =
+    variant.stack === 'peer' ? await usePeerSession(app, config.redisUrl) : async () => undefined;
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const headers = await credentials(app, variant, port);
+  serveBenchRequests({ port, headers }, {}, async () => {
+    await app.close();
+    await closePeer();
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

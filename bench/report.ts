@@ -1,0 +1,225 @@
+import type { BenchOptions } from './bench-options';
+import type { CoherenceResult } from './cache/coherence';
+import { HTTP_VARIANTS } from './http/http-variants';
+import type { LoadResult } from './http/load';
+import { STORE_BACKENDS, STORE_OPERATIONS, type StoreOperation } from './stores/store-backends';
+import type { RoundTripCount } from './support/round-trips';
+import { spread, type LatencySummary, type Spread } from './support/stats';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  nest: string;
+  redis: string;
+}
+
+export interface HttpRun extends LoadResult {
+  variant: string;
+  round: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: MachineInfo;
+  options: BenchOptions;
+  http: HttpRun[];
+  roundTrips: Record<string, RoundTripCount>;
+  stores: Record<string, Record<StoreOperation, LatencySummary>>;
+  coherence: CoherenceResult[];
+}
+
+export interface Target {
+  name: string;
+  value: string;
+  goal: string;
+  met: boolean;
+}
+
+/** The median and range of a variant's per-round figure. */
+function perVariant(
+  runs: readonly HttpRun[],
+  variant: string,
+  pick: (run: HttpRun) => number,
+): Spread {
+  return spread(runs.filter((run) => run.variant === variant).map(pick));
+}
+
+/** Per-round ratios of two variants' throughput, paired by round. */
+export function ratio(runs: readonly HttpRun[], numerator: string, denominator: string): Spread {
+  const rounds = [...new Set(runs.map((run) => run.round))];
+  const ratios = rounds.flatMap((round) => {
+    const top = runs.find((run) => run.round === round && run.variant === numerator);
+    const bottom = runs.find((run) => run.round === round && run.variant === denominator);
+    return top && bottom ? [top.requestsPerSecond / bottom.requestsPerSecond] : [];
+  });
+  return spread(ratios);
+}
+
+/** The ratios the benchmark reports: [label, numerator, denominator, minimum or undefined]. */
+export const RATIOS: readonly [string, string, string, number | undefined][] = [
+  ['Express (c)/(a): Livegate Redis vs bare', 'express-redis', 'express-bare', 0.9],
+  ['Express (c)/(b): Livegate Redis vs peer', 'express-redis', 'express-peer', 1.7],
+  ['Fastify (c)/(a): Livegate Redis vs bare', 'fastify-redis', 'fastify-bare', 0.9],
+  ['Express (c) cache off / (a)', 'express-redis-uncached', 'express-bare', undefined],
+  ['Express (c) cache off / (b)', 'express-redis-uncached', 'express-peer', undefined],
+  ['Express (d)/(a): Livegate memory vs bare', 'express-memory', 'express-bare', undefined],
+  ['Express (e)/(a): Livegate SQLite vs bare', 'express-sqlite', 'express-bare', undefined],
+];
+
+/** Redis round trips per authenticated request, for the variants that use Redis. */
+export const ROUND_TRIP_VARIANTS = ['express-peer', 'express-redis', 'express-redis-uncached'];
+
+const COHERENCE_LIMIT_MS = 5;
+
+export function targets(results: BenchResults): Target[] {
+  const list: Target[] = [];
+  for (const [name, numerator, denominator, minimum] of RATIOS) {
+    if (minimum === undefined) {
+      continue;
+    }
+    const value = ratio(results.http, numerator, denominator).median;
+    list.push({ name, value: value.toFixed(2), goal: `≥ ${minimum}`, met: value >= minimum });
+  }
+  for (const variant of ['express-redis', 'express-redis-uncached']) {
+    const count = results.roundTrips[variant];
+    if (count) {
+      list.push({
+        name: `Redis round trips per request, ${labelOf(variant)}`,
+        value: count.perRequest.toFixed(2),
+        goal: '≤ 1',
+        met: count.exact && count.perRequest <= 1,
+      });
+    }
+  }
+  for (const result of results.coherence) {
+    list.push({
+      name: `Session ${result.change} seen by the other worker (max of ${result.samples})`,
+      value: `${result.max.toFixed(2)} ms`,
+      goal: `≤ ${COHERENCE_LIMIT_MS} ms`,
+      met: result.missed === 0 && result.max <= COHERENCE_LIMIT_MS,
+    });
+  }
+  return list;
+}
+
+function labelOf(variant: string): string {
+  const found = HTTP_VARIANTS.find((candidate) => candidate.id === variant);
+  return found ? `${found.platform} ${found.label}` : variant;
+}
+
+const integer = (value: number) => Math.round(value).toLocaleString('en-US');
+const decimal = (value: number, digits = 1) =>
+  Number.isFinite(value) ? value.toFixed(digits) : '-';
+const range = (value: Spread, format: (value: number) => string) =>
+  `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The printed report: every table, the ratios and the targets. */
+export function formatReport(results: BenchResults): string {
+  const { options, machine } = results;
+  const lines: string[] = [];
+  lines.push(
+    `Livegate benchmark${options.quick ? ' (quick)' : ''}, ${results.date}`,
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}, ` +
+      `Nest ${machine.nest}, Redis ${machine.redis}`,
+    '',
+    `HTTP: GET /items, ${options.connections} connections, ${options.rounds} round(s) of ` +
+      `${options.duration} s per variant; median (min–max) over rounds`,
+  );
+  lines.push(
+    ...table([
+      ['variant', 'requests/s', 'p50 ms', 'p99 ms'],
+      ...HTTP_VARIANTS.map((variant) => [
+        `${variant.platform.padEnd(8)} ${variant.label}`,
+        range(
+          perVariant(results.http, variant.id, (run) => run.requestsPerSecond),
+          integer,
+        ),
+        decimal(perVariant(results.http, variant.id, (run) => run.p50).median),
+        decimal(perVariant(results.http, variant.id, (run) => run.p99).median),
+      ]),
+    ]),
+  );
+  lines.push('', 'Ratios of requests/s, paired by round: median (min–max)');
+  lines.push(
+    ...table(
+      RATIOS.map(([label, numerator, denominator, minimum]) => [
+        label,
+        range(ratio(results.http, numerator, denominator), (value) => decimal(value, 2)),
+        minimum === undefined ? '' : `target ≥ ${minimum}`,
+      ]),
+    ),
+  );
+  lines.push(
+    '',
+    `Redis commands per authenticated request (INFO commandstats over ${options.roundTripRequests} requests)`,
+  );
+  lines.push(
+    ...table(
+      ROUND_TRIP_VARIANTS.filter((variant) => results.roundTrips[variant]).map((variant) => {
+        const count = results.roundTrips[variant];
+        const detail = Object.entries(count.commands)
+          .map(([command, calls]) => `${command} ${decimal(calls, 2)}`)
+          .join(', ');
+        return [labelOf(variant), decimal(count.perRequest, 2), detail || 'none'];
+      }),
+    ),
+  );
+  lines.push(
+    '',
+    `Stores: ${options.storeOperations} sequential operations each; ops/s, p50 / p99 µs`,
+  );
+  lines.push(
+    ...table([
+      ['backend', ...STORE_OPERATIONS],
+      ...STORE_BACKENDS.filter((backend) => results.stores[backend.id]).map((backend) => [
+        backend.label,
+        ...STORE_OPERATIONS.map((operation) => {
+          const summary = results.stores[backend.id][operation];
+          return `${integer(summary.opsPerSecond)}, ${decimal(summary.p50)} / ${decimal(summary.p99)}`;
+        }),
+      ]),
+    ]),
+  );
+  lines.push('', 'Session cache coherence across two worker processes (ms from change to seen)');
+  lines.push(
+    ...table([
+      ['change', 'samples', 'missed', 'p50', 'p99', 'max', 'cache hits while waiting'],
+      ...results.coherence.map((result) => [
+        result.change,
+        String(result.samples),
+        String(result.missed),
+        decimal(result.p50, 2),
+        decimal(result.p99, 2),
+        decimal(result.max, 2),
+        integer(result.cacheHits),
+      ]),
+    ]),
+  );
+  lines.push('', 'Targets');
+  lines.push(
+    ...table(
+      targets(results).map((target) => [
+        target.name,
+        target.value,
+        target.goal,
+        target.met ? 'pass' : 'short',
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
