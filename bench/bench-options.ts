@@ -18,7 +18,7 @@ export interface BenchOptions {
   coherenceSamples: number;
   /** Where the raw results go. */
   out: string;
-  /** Write a V8 CPU profile of every HTTP server into this directory. */
+  /** Write a V8 CPU profile of every HTTP server's first measured load into this directory. */
   profileDirectory?: string;
 }
 

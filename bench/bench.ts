@@ -66,17 +66,7 @@ async function startServers(options: BenchOptions, config: BenchStateConfig): Pr
           const { process: child, ready } = await BenchProcess.start<{
             port: number;
             headers: Record<string, string>;
-          }>(variant.id, HTTP_SERVER, [variant.id, JSON.stringify(config)], {
-            execArgv: options.profileDirectory
-              ? [
-                  '--cpu-prof',
-                  '--cpu-prof-dir',
-                  options.profileDirectory,
-                  '--cpu-prof-name',
-                  `${variant.id}.cpuprofile`,
-                ]
-              : [],
-          });
+          }>(variant.id, HTTP_SERVER, [variant.id, JSON.stringify(config)]);
           servers.push({ variant, process: child, ...ready });
           return { variant, ...ready };
         }),
@@ -109,7 +99,16 @@ async function benchmarkHttp(options: BenchOptions, servers: Server[]): Promise<
     // Each round starts one variant later, so no variant always runs first or last.
     const order = servers.map((_, index) => servers[(index + round) % servers.length]);
     for (const server of order) {
+      // The first round's load is profiled when asked: the profile then covers requests only.
+      const profiled = options.profileDirectory !== undefined && round === 0;
+      if (profiled) {
+        await server.process.request('profileStart');
+      }
       const result = await load(server, options.duration);
+      if (profiled) {
+        const profile = await server.process.request<string>('profileStop');
+        writeFileSync(join(options.profileDirectory!, `${server.variant.id}.cpuprofile`), profile);
+      }
       if (result.failures > 0) {
         throw new Error(
           `${server.variant.id}: ${result.failures} failed requests in round ${round + 1}`,

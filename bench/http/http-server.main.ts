@@ -8,6 +8,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AuthModule, AuthService } from '@livegate/auth';
 import { StateModule } from '@livegate/state';
 import { serveBenchRequests } from '../support/bench-process';
+import { cpuProfileHandlers } from '../support/cpu-profile';
 import { benchStateOptions, type BenchStateConfig } from '../support/bench-state';
 import { httpVariant, type HttpVariant } from './http-variants';
 import {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const headers = await credentials(app, variant, port);
-  serveBenchRequests({ port, headers }, {}, async () => {
+  serveBenchRequests({ port, headers }, cpuProfileHandlers(), async () => {
     await app.close();
     await closePeer();
   });

@@ -24,16 +24,29 @@ import { ROLES_KEY } from './decorators/roles.decorator';
 import { ANONYMOUS } from './claims-principal';
 import { hasClaims, PolicyEngine, type ClaimRequirement } from './policy-engine';
 import { hasPermission } from './rbac';
-import type { RequestAuth } from './request-auth';
+import { getRequestAuth, type RequestAuth } from './request-auth';
+
+/** What a handler requires, read once per handler and controller from the decorators. */
+interface AccessRequirements {
+  isPublic: boolean;
+  page: AuthPageOptions | undefined;
+  roles: readonly string[];
+  claims: readonly ClaimRequirement[];
+  policies: readonly string[];
+  permission: PermissionRequirement | undefined;
+}
 
 /**
  * The global guard: reads `@Public`, `@Roles`, `@RequirePermission`, `@Policy`,
  * `@RequireClaims` and `@Auth` and decides. With auth enabled, a route without decorators needs an
  * authenticated principal. No or bad credentials: 401; not allowed: 403; a resource the caller
  * may not read: 404; the session store down: 503. On `@Auth` pages a denial is a 303 redirect.
+ * Roles and claims are decided without waiting when the middleware has resolved the request.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly requirements = new WeakMap<object, WeakMap<object, AccessRequirements>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
@@ -41,37 +54,98 @@ export class AccessGuard implements CanActivate {
     private readonly sessions: SessionStore,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (!this.auth.enabled) {
+      return true;
+    }
+    const required = this.requirementsOf(context);
+    if (required.isPublic) {
+      return true;
+    }
+    const resolved = this.resolved(context);
+    if (resolved && required.policies.length === 0 && !required.permission) {
+      try {
+        this.checkPrincipal(resolved, required);
+        return true;
+      } catch (error) {
+        throw this.denial(error, context, required);
+      }
+    }
+    return this.decide(context, required, resolved).then(
+      () => true,
+      (error: unknown) => {
+        throw this.denial(error, context, required);
+      },
+    );
+  }
+
+  /** A redirect on `@Auth` pages, a `WsException` on sockets, else the error as it is. */
+  private denial(error: unknown, context: ExecutionContext, required: AccessRequirements): unknown {
+    if (
+      required.page?.redirect &&
+      error instanceof AuthHttpException &&
+      error.getStatus() !== 503
+    ) {
+      return new AuthRedirectException(required.page.redirect);
+    }
+    if (context.getType() === 'ws' && error instanceof AuthHttpException) {
+      return new WsException(error.getResponse() as object);
+    }
+    return error;
+  }
+
+  private requirementsOf(context: ExecutionContext): AccessRequirements {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byController = this.requirements.get(handler);
+    let required = byController?.get(controller);
+    if (required) {
+      return required;
+    }
+    const targets = [handler, controller];
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
-    if (!this.auth.enabled || meta<boolean>(IS_PUBLIC_KEY)) {
-      return true;
-    }
     const page = meta<AuthPageOptions>(AUTH_PAGE_KEY);
-    try {
-      await this.decide(context, page, meta);
-      return true;
-    } catch (error) {
-      if (page?.redirect && error instanceof AuthHttpException && error.getStatus() !== 503) {
-        throw new AuthRedirectException(page.redirect);
-      }
-      if (context.getType() === 'ws' && error instanceof AuthHttpException) {
-        throw new WsException(error.getResponse() as object);
-      }
-      throw error;
+    required = {
+      isPublic: meta<boolean>(IS_PUBLIC_KEY) === true,
+      page,
+      roles: meta<string[]>(ROLES_KEY) ?? [],
+      claims: [...(meta<ClaimRequirement[]>(CLAIMS_KEY) ?? []), ...(page?.claims ?? [])],
+      policies: [meta<string>(POLICY_KEY), page?.policy].filter(
+        (name): name is string => typeof name === 'string' && name.length > 0,
+      ),
+      permission: meta<PermissionRequirement>(PERMISSION_KEY),
+    };
+    if (!byController) {
+      byController = new WeakMap();
+      this.requirements.set(handler, byController);
     }
+    byController.set(controller, required);
+    return required;
   }
 
   private async decide(
     context: ExecutionContext,
-    page: AuthPageOptions | undefined,
-    meta: <T>(key: string) => T | undefined,
+    required: AccessRequirements,
+    resolved: RequestAuth | undefined,
   ): Promise<void> {
-    const auth = await this.resolve(context);
+    const auth = resolved ?? (await this.resolve(context));
+    this.checkPrincipal(auth, required);
+    for (const name of required.policies) {
+      if (!(await this.policies.evaluate(name, auth.principal, this.policyContext(context)))) {
+        throw forbidden(`Denied by policy ${name}`);
+      }
+    }
+    if (required.permission) {
+      await this.checkPermission(context, required.permission, auth.session);
+    }
+  }
+
+  /** Authentication, roles and claims: what needs no store call. */
+  private checkPrincipal(auth: RequestAuth, required: AccessRequirements): void {
     if (auth.failure === 'backend_unavailable') {
       throw backendUnavailable();
     }
-    const { principal, session } = auth;
+    const { principal } = auth;
     if (!principal.isAuthenticated) {
       throw unauthorized(
         auth.failure === 'invalid_credentials'
@@ -79,22 +153,12 @@ export class AccessGuard implements CanActivate {
           : undefined,
       );
     }
-    const roles = meta<string[]>(ROLES_KEY);
-    if (roles && roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
+    const { roles } = required;
+    if (roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
       throw forbidden(`Requires one of the roles: ${roles.join(', ')}`);
     }
-    const claims = [...(meta<ClaimRequirement[]>(CLAIMS_KEY) ?? []), ...(page?.claims ?? [])];
-    if (claims.length > 0 && !hasClaims(principal, claims)) {
+    if (required.claims.length > 0 && !hasClaims(principal, required.claims)) {
       throw forbidden('Missing a required claim');
-    }
-    for (const name of [meta<string>(POLICY_KEY), page?.policy]) {
-      if (name && !(await this.policies.evaluate(name, principal, this.policyContext(context)))) {
-        throw forbidden(`Denied by policy ${name}`);
-      }
-    }
-    const permission = meta<PermissionRequirement>(PERMISSION_KEY);
-    if (permission) {
-      await this.checkPermission(context, permission, session);
     }
   }
 
@@ -150,13 +214,18 @@ export class AccessGuard implements CanActivate {
     }
   }
 
-  /** The auth state the middleware (or the handshake) attached, or resolved here for HTTP. */
-  private async resolve(context: ExecutionContext): Promise<RequestAuth> {
+  /** The auth state the middleware (or the handshake) attached, without waiting; else undefined. */
+  private resolved(context: ExecutionContext): RequestAuth | undefined {
     if (context.getType() === 'http') {
-      return this.auth.resolveRequest(context.switchToHttp().getRequest());
+      return getRequestAuth(context.switchToHttp().getRequest());
     }
     // A socket that did not authenticate at the handshake is anonymous.
     return authOf(context) ?? { principal: ANONYMOUS, session: null, failure: null };
+  }
+
+  /** The auth state of an HTTP request the middleware did not see, resolved now. */
+  private resolve(context: ExecutionContext): Promise<RequestAuth> {
+    return this.auth.resolveRequest(context.switchToHttp().getRequest());
   }
 
   private param(context: ExecutionContext, name: string): string | undefined {

@@ -40,18 +40,21 @@ const anonymous = (failure: RequestAuth['failure'] = null): RequestAuth => ({
  */
 @Injectable()
 export class AuthService {
+  /** The cookie names read for the session (the `__Host-` one and the plain one). */
+  readonly cookieNames: readonly string[];
+  private readonly principals = new WeakMap<UserSession, ClaimsPrincipal>();
+
   constructor(
     @Inject(AUTH_OPTIONS) readonly options: ResolvedAuthOptions,
     private readonly sessions: SessionStore,
-  ) {}
+  ) {
+    this.cookieNames = Object.freeze([
+      ...new Set([sessionCookieName(options), options.sessionCookie]),
+    ]);
+  }
 
   get enabled(): boolean {
     return this.options.enabled;
-  }
-
-  /** The cookie names read for the session (the `__Host-` one and the plain one). */
-  get cookieNames(): string[] {
-    return [...new Set([sessionCookieName(this.options), this.options.sessionCookie])];
   }
 
   /** Reads the credentials of an HTTP request (never its query string). */
@@ -93,7 +96,22 @@ export class AuthService {
     if (!session) {
       return anonymous('invalid_credentials');
     }
-    return { principal: ClaimsPrincipal.fromSession(session), session, failure: null };
+    return { principal: this.principalOf(session), session, failure: null };
+  }
+
+  /**
+   * The principal of a session. Stores hand out frozen snapshots, often the same one to every
+   * request (a cached Redis session, a memory session), so it is derived once per snapshot.
+   */
+  private principalOf(session: UserSession): ClaimsPrincipal {
+    let principal = this.principals.get(session);
+    if (!principal) {
+      principal = ClaimsPrincipal.fromSession(session);
+      if (Object.isFrozen(session)) {
+        this.principals.set(session, principal);
+      }
+    }
+    return principal;
   }
 
   /**

@@ -40,6 +40,8 @@ export class ClaimsPrincipal {
   readonly claims: readonly Claim[];
   /** The provider's or session's raw user information. */
   readonly raw: Readonly<Record<string, unknown>>;
+  /** The roles of the principal (its `role` claims). */
+  readonly roles: readonly string[];
 
   constructor(init: ClaimsPrincipalInit) {
     this.isAuthenticated = init.isAuthenticated;
@@ -47,6 +49,7 @@ export class ClaimsPrincipal {
     this.name = init.name ?? init.userId;
     this.claims = freezeClaims(init.claims ?? []);
     this.raw = Object.freeze({ ...(init.raw ?? {}) });
+    this.roles = Object.freeze(this.claimValues('role'));
     Object.freeze(this);
   }
 
@@ -60,11 +63,6 @@ export class ClaimsPrincipal {
   /** Every value of claims of this type. */
   claimValues(type: string): string[] {
     return this.claims.filter((claim) => claim.type === type).map((claim) => claim.value);
-  }
-
-  /** The roles of the principal (its `role` claims). */
-  get roles(): string[] {
-    return this.claimValues('role');
   }
 
   /**

@@ -30,26 +30,33 @@ export function readCookie(
   if (!raw) {
     return { malformed: false };
   }
-  const values = new Set<string>();
-  for (const part of raw.split(';')) {
-    const separator = part.indexOf('=');
-    if (separator < 0 || part.slice(0, separator).trim() !== name) {
-      continue;
+  // A scan over `;`-separated pairs: this runs on every request.
+  let value: string | undefined;
+  for (let start = 0; start < raw.length;) {
+    let end = raw.indexOf(';', start);
+    if (end < 0) {
+      end = raw.length;
     }
-    let value = part.slice(separator + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
-      value = value.slice(1, -1);
+    const separator = raw.indexOf('=', start);
+    if (separator >= 0 && separator < end && raw.slice(start, separator).trim() === name) {
+      let current = raw.slice(separator + 1, end).trim();
+      if (current.startsWith('"') && current.endsWith('"') && current.length >= 2) {
+        current = current.slice(1, -1);
+      }
+      if (current.includes('%')) {
+        try {
+          current = decodeURIComponent(current);
+        } catch {
+          return { malformed: true };
+        }
+      }
+      if (value !== undefined && value !== current) {
+        return { malformed: true };
+      }
+      value = current;
     }
-    try {
-      values.add(decodeURIComponent(value));
-    } catch {
-      return { malformed: true };
-    }
+    start = end + 1;
   }
-  if (values.size > 1) {
-    return { malformed: true };
-  }
-  const [value] = values;
   return value === undefined || value.length > MAX_CREDENTIAL_LENGTH
     ? { malformed: value !== undefined }
     : { value, malformed: false };

@@ -36,15 +36,19 @@ export interface RegisterConnectionOptions {
 }
 
 /** An authenticated user's session. */
+/**
+ * A session as the stores return it: a deeply frozen, read-only snapshot. A change goes through
+ * the store (`refreshSession`, `deleteSession`, a new session), never through this object.
+ */
 export interface UserSession {
-  sessionId: string;
-  userId: string;
-  roles: string[];
-  metadata: Record<string, unknown>;
-  createdAt: number;
-  expiresAt: number;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly roles: readonly string[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  readonly expiresAt: number;
   /** The TTL in seconds the session was created with; `refreshSession` extends by it by default. */
-  ttl: number;
+  readonly ttl: number;
 }
 
 export interface CreateSessionInput {

@@ -40,6 +40,24 @@ export function prepareSession(
   };
 }
 
+function deepFreeze(value: unknown): void {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+}
+
+/**
+ * Freezes a session with its roles and metadata: every backend hands out sessions as read-only
+ * snapshots, so one can be shared between readers (and its principal derived once) safely.
+ */
+export function freezeSession(session: UserSession): UserSession {
+  deepFreeze(session);
+  return session;
+}
+
 /** Validates the optional TTL of `refreshSession`. */
 export function assertRefreshTtl(extendTtl: number | undefined): void {
   if (extendTtl !== undefined) {

@@ -240,7 +240,7 @@ export function describeSessionStoreContract(
           expect(ids(await sessions.listUserSessions('üser-✓'))).toEqual(['séssion-✓']);
         });
 
-        it('returns copies: changing a returned session changes nothing stored', async () => {
+        it('returns read-only snapshots: a returned session cannot be changed, nor what is stored', async () => {
           const sessions = subject();
           const metadata = { nested: { count: 1 } };
           const created = await sessions.createSession({
@@ -249,14 +249,41 @@ export function describeSessionStoreContract(
             roles: ['viewer'],
             metadata,
           });
+          // The caller's input stays the caller's: neither frozen nor shared.
+          expect(Object.isFrozen(metadata)).toBe(false);
           metadata.nested.count = 42;
-          created.roles.push('admin');
-          (created.metadata.nested as { count: number }).count = 99;
 
           const fetched = (await sessions.getSession('sess-1'))!;
-          expect(fetched.roles).toEqual(['viewer']);
-          expect(fetched.metadata).toEqual({ nested: { count: 1 } });
+          const [listed] = await sessions.listUserSessions('user-1');
+          for (const session of [created, fetched, listed]) {
+            expect(Object.isFrozen(session)).toBe(true);
+            expect(Object.isFrozen(session.roles)).toBe(true);
+            expect(Object.isFrozen(session.metadata)).toBe(true);
+            expect(Object.isFrozen(session.metadata.nested)).toBe(true);
+            expect(() => (session.roles as string[]).push('admin')).toThrow(TypeError);
+            expect(() => {
+              (session.metadata.nested as { count: number }).count = 99;
+            }).toThrow(TypeError);
+            expect(() => {
+              (session as { expiresAt: number }).expiresAt = 0;
+            }).toThrow(TypeError);
+          }
+          const again = (await sessions.getSession('sess-1'))!;
+          expect(again.roles).toEqual(['viewer']);
+          expect(again.metadata).toEqual({ nested: { count: 1 } });
+          expect(again.expiresAt).toBe(created.expiresAt);
           expect(await sessions.checkPermission('sess-1', 'system', 'any', 'admin')).toBe(false);
+        });
+
+        it('a refresh gives a new snapshot and leaves the earlier one as it was', async () => {
+          const sessions = subject();
+          await sessions.createSession({ sessionId: 'sess-2', userId: 'user-2', ttl: 60 });
+          const before = (await sessions.getSession('sess-2'))!;
+          expect(await sessions.refreshSession('sess-2', 3600)).toBe(true);
+          const after = (await sessions.getSession('sess-2'))!;
+          expect(after.expiresAt).toBeGreaterThan(before.expiresAt);
+          expect(Object.isFrozen(after)).toBe(true);
+          expect(before.expiresAt).toBeLessThan(after.expiresAt);
         });
       });
 

@@ -5,7 +5,7 @@ import {
   sessionAllows,
   type ResourceType,
 } from '../../roles';
-import { assertRefreshTtl, prepareSession } from '../../sessions';
+import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions';
 import { StateConflictError } from '../../state.errors';
 import { SessionStore } from '../../stores/session-store';
 import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
@@ -31,7 +31,7 @@ export class MemorySessionStore extends SessionStore {
   }
 
   async createSession(input: CreateSessionInput): Promise<UserSession> {
-    const session = prepareSession(input, this.sessionTtl);
+    const session = freezeSession(prepareSession(input, this.sessionTtl));
     if (this.sessions.has(session.sessionId)) {
       throw new StateConflictError('A live session with this id already exists');
     }
@@ -42,13 +42,13 @@ export class MemorySessionStore extends SessionStore {
       this.userSessions.set(session.userId, ids);
     }
     ids.add(session.sessionId);
-    return structuredClone(session);
+    return session;
   }
 
   async getSession(sessionId: string): Promise<UserSession | null> {
     assertId('sessionId', sessionId);
-    const session = this.sessions.get(sessionId);
-    return session ? structuredClone(session) : null;
+    // Stored sessions are frozen snapshots: handed out as they are, never copied.
+    return this.sessions.get(sessionId) ?? null;
   }
 
   async validateSession(sessionId: string): Promise<boolean> {
@@ -69,7 +69,10 @@ export class MemorySessionStore extends SessionStore {
     if (!session) {
       return false;
     }
-    session.expiresAt = now + ttlToMs(extendTtl ?? session.ttl);
+    this.sessions.set(
+      sessionId,
+      freezeSession({ ...session, expiresAt: now + ttlToMs(extendTtl ?? session.ttl) }),
+    );
     return true;
   }
 
@@ -80,7 +83,7 @@ export class MemorySessionStore extends SessionStore {
     for (const sessionId of [...(this.userSessions.get(userId) ?? [])]) {
       const session = this.sessions.get(sessionId, now);
       if (session) {
-        sessions.push(structuredClone(session));
+        sessions.push(session);
       }
     }
     return sessions.sort((a, b) => a.createdAt - b.createdAt);

@@ -1,8 +1,13 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** One-shot hashing (Node 20.12 and later): no Hash object per call on the request path. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
 
 /** SHA-256 of a session id, hex: the only form of a session id that appears in a key name. */
 export function sessionKeyOf(sessionId: string): string {
-  return createHash('sha256').update(sessionId, 'utf8').digest('hex');
+  return oneShotHash
+    ? oneShotHash('sha256', sessionId)
+    : crypto.createHash('sha256').update(sessionId, 'utf8').digest('hex');
 }
 
 /**

@@ -120,8 +120,9 @@ describe('Redis session cache', () => {
     for (const read of reads) {
       expect(read).toEqual(created);
     }
-    reads[0]!.roles.push('admin');
-    (reads[0]!.metadata.nested as { list: number[] }).list.push(2);
+    // Every read is the same frozen snapshot: nobody can change what the others read.
+    expect(() => (reads[0]!.roles as string[]).push('admin')).toThrow(TypeError);
+    expect(() => (reads[0]!.metadata.nested as { list: number[] }).list.push(2)).toThrow(TypeError);
     expect(await b.getSession('warm')).toEqual(created);
   });
 
@@ -378,15 +379,16 @@ describe('Redis session cache', () => {
       return cache;
     }
 
-    const fields = (expiresAt = Date.now() + 60_000) => ({
-      id: 'id',
-      user: 'u',
-      roles: '[]',
-      metadata: '{}',
-      createdAt: String(Date.now()),
-      expiresAt: String(expiresAt),
-      ttl: '60',
-    });
+    const session = (expiresAt = Date.now() + 60_000) =>
+      Object.freeze({
+        sessionId: 'id',
+        userId: 'u',
+        roles: Object.freeze([]),
+        metadata: Object.freeze({}),
+        createdAt: Date.now(),
+        expiresAt,
+        ttl: 60,
+      });
 
     it('does not keep a fetch that an invalidation overtook', async () => {
       const cache = await liveCache();
@@ -395,26 +397,42 @@ describe('Redis session cache', () => {
       // The delete is published while the fetch is in flight.
       await admin.publish(channel, 'key-1');
       await waitFor(() => cache.stats.invalidations === 1);
-      expect(cache.store('key-1', fields(), ticket)).toBe(false);
-      expect(cache.get('key-1')).toBeUndefined();
+      expect(cache.store('id-1', 'key-1', session(), ticket)).toBe(false);
+      expect(cache.get('id-1')).toBeUndefined();
 
       const fresh = cache.begin();
-      expect(cache.store('key-1', fields(), fresh)).toBe(true);
-      expect(cache.get('key-1')).toMatchObject({ user: 'u' });
+      expect(cache.store('id-1', 'key-1', session(), fresh)).toBe(true);
+      expect(cache.get('id-1')).toMatchObject({ userId: 'u' });
+    });
+
+    it('drops an entry when its hashed key is published, and only that entry', async () => {
+      const cache = await liveCache();
+      expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
+      expect(cache.store('id-2', 'key-2', session(), cache.begin())).toBe(true);
+      await admin.publish(channel, 'key-1');
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.get('id-1')).toBeUndefined();
+      expect(cache.get('id-2')).toBeDefined();
+      // A message naming the session id rather than its key drops nothing.
+      await admin.publish(channel, 'id-2');
+      await waitFor(() => cache.stats.invalidations === 2);
+      expect(cache.get('id-2')).toBeDefined();
     });
 
     it('does not keep a fetch that this process invalidated', async () => {
       const cache = await liveCache();
       const ticket = cache.begin();
       cache.invalidate(['key-1']);
-      expect(cache.store('key-1', fields(), ticket)).toBe(false);
+      expect(cache.store('id-1', 'key-1', session(), ticket)).toBe(false);
     });
 
     it('serves an entry only before expiresAt and before its maximum age', async () => {
       const cache = await liveCache({ maxAgeSeconds: 0.2 });
-      expect(cache.store('expiring', fields(Date.now() + 100), cache.begin())).toBe(true);
-      expect(cache.store('aging', fields(), cache.begin())).toBe(true);
-      expect(cache.store('expired', fields(Date.now() - 1), cache.begin())).toBe(false);
+      const store = (id: string, expiresAt?: number) =>
+        cache.store(id, `key-${id}`, session(expiresAt), cache.begin());
+      expect(store('expiring', Date.now() + 100)).toBe(true);
+      expect(store('aging')).toBe(true);
+      expect(store('expired', Date.now() - 1)).toBe(false);
       expect(cache.get('expiring')).toBeDefined();
       expect(cache.get('aging')).toBeDefined();
       await sleep(120);
@@ -426,12 +444,12 @@ describe('Redis session cache', () => {
 
     it('ignores messages on other channels and empty messages', async () => {
       const cache = await liveCache();
-      expect(cache.store('key-1', fields(), cache.begin())).toBe(true);
+      expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
       await admin.publish('unit:channel:sessions', 'key-1');
       await admin.publish(channel, '');
       await admin.publish(channel, 'key-2 key-3');
       await waitFor(() => cache.stats.invalidations === 1);
-      expect(cache.get('key-1')).toBeDefined();
+      expect(cache.get('id-1')).toBeDefined();
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { UserSession } from '../../models';
 
 /** How often the cache PINGs Redis on the subscriber connection. */
 export const SESSION_CACHE_PING_INTERVAL_MS = 250;
@@ -46,14 +47,18 @@ export interface SessionCacheStats {
 export type SessionCacheTicket = number | null;
 
 interface Entry {
-  fields: Record<string, string>;
+  /** The hashed session key: what invalidation messages name. */
+  key: string;
+  /** Frozen: shared by every read. */
+  session: UserSession;
   /** Served while `Date.now()` is below this. */
   validUntil: number;
 }
 
 /**
- * An in-process LRU of raw session hashes (the HGETALL reply) keyed by the hashed session key,
- * kept correct across processes by the invalidation channel that the session scripts publish on.
+ * An in-process LRU of sessions (frozen snapshots) keyed by session id, with the hashed session
+ * key of each for the invalidation messages, kept correct across processes by the invalidation
+ * channel that the session scripts publish on.
  *
  * The cache serves and stores entries only while it is live: the subscriber connection is ready,
  * the subscription to the channel was confirmed on that connection (after its latest reconnect),
@@ -74,7 +79,10 @@ interface Entry {
  */
 export class RedisSessionCache {
   private readonly logger = new Logger('RedisSessionCache');
+  /** By session id, least recently used first. */
   private readonly entries = new Map<string, Entry>();
+  /** Session id by hashed session key. */
+  private readonly ids = new Map<string, string>();
   private readonly maxAgeMs: number;
   private readonly pongDeadlineMs: number;
   private readonly timer: NodeJS.Timeout;
@@ -124,18 +132,18 @@ export class RedisSessionCache {
     return { enabled: true, live: this.isLive(), size: this.entries.size, ...this.counters };
   }
 
-  /** The cached fields of a session, or `undefined` (counted as a miss) when the caller must fetch. */
-  get(key: string): Record<string, string> | undefined {
-    const entry = this.isLive() ? this.entries.get(key) : undefined;
+  /** The cached session, or `undefined` (counted as a miss) when the caller must fetch. */
+  get(sessionId: string): UserSession | undefined {
+    const entry = this.isLive() ? this.entries.get(sessionId) : undefined;
     if (entry && Date.now() < entry.validUntil) {
       // Re-inserting moves the entry to the most recently used end of the Map's order.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+      this.entries.delete(sessionId);
+      this.entries.set(sessionId, entry);
       this.counters.hits += 1;
-      return entry.fields;
+      return entry.session;
     }
     if (entry) {
-      this.entries.delete(key);
+      this.remove(sessionId);
     }
     this.counters.misses += 1;
     return undefined;
@@ -146,38 +154,45 @@ export class RedisSessionCache {
     return this.isLive() ? this.epoch : null;
   }
 
-  /** Keeps a fetched session if nothing was invalidated since `ticket`; true when kept. */
-  store(key: string, fields: Record<string, string>, ticket: SessionCacheTicket): boolean {
+  /**
+   * Keeps a fetched session (frozen) under its id and hashed key if nothing was invalidated since
+   * `ticket`; true when kept.
+   */
+  store(sessionId: string, key: string, session: UserSession, ticket: SessionCacheTicket): boolean {
     if (ticket === null || ticket !== this.epoch || !this.isLive()) {
       return false;
     }
     const now = Date.now();
-    const validUntil = Math.min(Number(fields.expiresAt), now + this.maxAgeMs);
+    const validUntil = Math.min(session.expiresAt, now + this.maxAgeMs);
     if (!(validUntil > now)) {
       return false;
     }
-    this.entries.delete(key);
-    this.entries.set(key, { fields, validUntil });
+    this.remove(sessionId);
+    this.entries.set(sessionId, { key, session, validUntil });
+    this.ids.set(key, sessionId);
     while (this.entries.size > this.options.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value as string);
+      this.remove(this.entries.keys().next().value as string);
     }
     return true;
   }
 
-  /** Drops the entries of sessions this process changed, and any fetch in flight for them. */
+  /** Drops the entries of these hashed keys, and any fetch in flight for them. */
   invalidate(keys: Iterable<string>): void {
     this.epoch += 1;
     for (const key of keys) {
-      this.entries.delete(key);
+      const sessionId = this.ids.get(key);
+      if (sessionId !== undefined) {
+        this.remove(sessionId);
+      }
     }
   }
 
   /** Drops every entry of the user's sessions: for when the changed keys are unknown. */
   invalidateUser(userId: string): void {
     this.epoch += 1;
-    for (const [key, entry] of this.entries) {
-      if (entry.fields.user === userId) {
-        this.entries.delete(key);
+    for (const [sessionId, entry] of this.entries) {
+      if (entry.session.userId === userId) {
+        this.remove(sessionId);
       }
     }
   }
@@ -215,6 +230,15 @@ export class RedisSessionCache {
   private drop(): void {
     this.epoch += 1;
     this.entries.clear();
+    this.ids.clear();
+  }
+
+  private remove(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (entry) {
+      this.entries.delete(sessionId);
+      this.ids.delete(entry.key);
+    }
   }
 
   private lose(): void {

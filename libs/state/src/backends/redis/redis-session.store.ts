@@ -5,7 +5,7 @@ import {
   sessionAllows,
   type ResourceType,
 } from '../../roles';
-import { assertRefreshTtl, prepareSession } from '../../sessions';
+import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions';
 import { StateConflictError, StateValidationError } from '../../state.errors';
 import { SessionStore } from '../../stores/session-store';
 import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
@@ -26,7 +26,7 @@ function rolePermissionsOf(role: string, stored: string | null | undefined): str
 }
 
 function toSession(fields: Record<string, string>): UserSession {
-  return {
+  return freezeSession({
     sessionId: fields.id,
     userId: fields.user,
     roles: JSON.parse(fields.roles) as string[],
@@ -34,7 +34,7 @@ function toSession(fields: Record<string, string>): UserSession {
     createdAt: Number(fields.createdAt),
     expiresAt: Number(fields.expiresAt),
     ttl: Number(fields.ttl),
-  };
+  });
 }
 
 const DISABLED_CACHE_STATS: SessionCacheStats = Object.freeze({
@@ -127,24 +127,25 @@ export class RedisSessionStore extends SessionStore {
     if (createdAt < 0) {
       throw new StateConflictError('A live session with this id already exists');
     }
-    return { ...session, createdAt, expiresAt: createdAt + ttlMs };
+    return freezeSession({ ...session, createdAt, expiresAt: createdAt + ttlMs });
   }
 
   async getSession(sessionId: string): Promise<UserSession | null> {
     assertId('sessionId', sessionId);
-    const key = sessionKeyOf(sessionId);
-    const cached = this.cache?.get(key);
+    // Looked up by id, so a hit costs no hashing; sessions are frozen, so a hit is shared as is.
+    const cached = this.cache?.get(sessionId);
     if (cached) {
-      // A new object on every read: callers never share one they might change.
-      return toSession(cached);
+      return cached;
     }
+    const key = sessionKeyOf(sessionId);
     const ticket = this.cache?.begin() ?? null;
     const fields = await this.redis.run((client) => client.hgetall(this.keys.session(key)));
     if (!isPresent(fields)) {
       return null;
     }
-    this.cache?.store(key, fields, ticket);
-    return toSession(fields);
+    const session = toSession(fields);
+    this.cache?.store(sessionId, key, session, ticket);
+    return session;
   }
 
   async validateSession(sessionId: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { CreateSessionInput, UserSession } from '../../models';
 import { assertPermissionQuery, sessionAllows, type ResourceType } from '../../roles';
-import { assertRefreshTtl, prepareSession } from '../../sessions';
+import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions';
 import { StateConflictError } from '../../state.errors';
 import { SessionStore } from '../../stores/session-store';
 import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
@@ -26,7 +26,7 @@ export function sessionKey(sessionId: string): Buffer {
 }
 
 function toSession(row: SessionRow): UserSession {
-  return {
+  return freezeSession({
     sessionId: row.session_id,
     userId: row.user_id,
     roles: JSON.parse(row.roles) as string[],
@@ -34,7 +34,7 @@ function toSession(row: SessionRow): UserSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ttl: row.ttl,
-  };
+  });
 }
 
 /** Sessions and the role table in the SQLite database. */
@@ -116,7 +116,7 @@ export class SqliteSessionStore extends SessionStore {
         session.expiresAt,
       );
     });
-    return session;
+    return freezeSession(session);
   }
 
   async getSession(sessionId: string): Promise<UserSession | null> {
