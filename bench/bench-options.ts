@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 
+/** The parts of a run; `--only` picks some. */
+export const BENCH_PARTS = ['http', 'stores', 'coherence'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 /** How much a run measures: `--quick` for a check in under a minute, the full run for figures. */
 export interface BenchOptions {
   quick: boolean;
+  parts: BenchPart[];
   /** Rounds over every HTTP variant, each variant once per round in a rotating order. */
   rounds: number;
   /** Seconds of load per variant per round. */
@@ -22,8 +27,8 @@ export interface BenchOptions {
   profileDirectory?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--rounds N] [--duration SECONDS] [--connections N]
-                        [--out FILE] [--profile DIRECTORY]`;
+const USAGE = `Usage: npm run bench -- [--quick] [--only http,stores,coherence] [--rounds N]
+                        [--duration SECONDS] [--connections N] [--out FILE] [--profile DIRECTORY]`;
 
 function positive(name: string, raw: string | undefined): number {
   const value = Number(raw);
@@ -38,6 +43,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
   const options: BenchOptions = quick
     ? {
         quick,
+        parts: [...BENCH_PARTS],
         rounds: 1,
         duration: 1.5,
         warmup: 0.5,
@@ -49,12 +55,14 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
       }
     : {
         quick,
-        rounds: 6,
-        duration: 6,
+        parts: [...BENCH_PARTS],
+        rounds: 12,
+        duration: 3,
         warmup: 3,
         connections: 32,
         roundTripRequests: 1000,
-        storeOperations: 20_000,
+        // Within the default session cache size: the working set of a warm cache.
+        storeOperations: 10_000,
         coherenceSamples: 200,
         out: '',
       };
@@ -76,6 +84,14 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
       case '--out':
         options.out = value() ?? '';
         break;
+      case '--only': {
+        const parts = (value() ?? '').split(',');
+        if (!parts.every((part): part is BenchPart => BENCH_PARTS.includes(part as BenchPart))) {
+          throw new Error(`--only takes some of ${BENCH_PARTS.join(',')}\n${USAGE}`);
+        }
+        options.parts = parts;
+        break;
+      }
       case '--profile':
         options.profileDirectory = value();
         if (!options.profileDirectory) {

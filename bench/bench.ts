@@ -8,8 +8,8 @@ import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '@livegate/state/testing/free-port';
 import { RedisTestServer } from '@livegate/state/testing/redis-server';
-import { parseBenchOptions, type BenchOptions } from './bench-options';
-import { measureCoherence } from './cache/coherence';
+import { parseBenchOptions, type BenchOptions, type BenchPart } from './bench-options';
+import { measureCoherence, type CoherenceResult } from './cache/coherence';
 import { HTTP_VARIANTS, type HttpVariant } from './http/http-variants';
 import { checkRoute, runLoad, runSequential } from './http/load';
 import {
@@ -55,7 +55,7 @@ async function machineInfo(redis: RedisTestServer): Promise<MachineInfo> {
   };
 }
 
-async function startServers(options: BenchOptions, config: BenchStateConfig): Promise<Server[]> {
+async function startServers(config: BenchStateConfig): Promise<Server[]> {
   const servers: Server[] = [];
   try {
     // Two at a time: quicker than one by one, without starving a two-core machine.
@@ -156,29 +156,38 @@ async function main(): Promise<void> {
   }
   try {
     const machine = await machineInfo(redis);
-    progress(`Starting ${HTTP_VARIANTS.length} HTTP servers`);
-    const servers = await startServers(options, config);
-    let http: HttpRun[];
+    const wants = (part: BenchPart) => options.parts.includes(part);
+    let http: HttpRun[] = [];
     const roundTrips: BenchResults['roundTrips'] = {};
-    try {
-      progress(`HTTP: ${options.rounds} round(s) of ${options.duration} s per variant`);
-      http = await benchmarkHttp(options, servers);
-      for (const server of servers.filter((candidate) =>
-        ROUND_TRIP_VARIANTS.includes(candidate.variant.id),
-      )) {
-        roundTrips[server.variant.id] = await countRoundTrips(
-          redis,
-          options.roundTripRequests,
-          () => runSequential(server, options.roundTripRequests),
-        );
+    if (wants('http')) {
+      progress(`Starting ${HTTP_VARIANTS.length} HTTP servers`);
+      const servers = await startServers(config);
+      try {
+        progress(`HTTP: ${options.rounds} round(s) of ${options.duration} s per variant`);
+        http = await benchmarkHttp(options, servers);
+        for (const server of servers) {
+          if (ROUND_TRIP_VARIANTS.includes(server.variant.id)) {
+            roundTrips[server.variant.id] = await countRoundTrips(
+              redis,
+              options.roundTripRequests,
+              () => runSequential(server, options.roundTripRequests),
+            );
+          }
+        }
+      } finally {
+        await Promise.all(servers.map((server) => server.process.stop()));
       }
-    } finally {
-      await Promise.all(servers.map((server) => server.process.stop()));
     }
-    progress('Stores');
-    const stores = await benchmarkStores(options, config);
-    progress('Session cache coherence');
-    const coherence = await measureCoherence(config, options.coherenceSamples);
+    let stores: BenchResults['stores'] = {};
+    if (wants('stores')) {
+      progress('Stores');
+      stores = await benchmarkStores(options, config);
+    }
+    let coherence: CoherenceResult[] = [];
+    if (wants('coherence')) {
+      progress('Session cache coherence');
+      coherence = await measureCoherence(config, options.coherenceSamples);
+    }
 
     const results: BenchResults = {
       date: new Date().toISOString(),

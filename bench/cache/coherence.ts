@@ -6,15 +6,36 @@ const WORKER = entryBeside(__dirname, 'coherence-worker.main');
 
 export type SessionChange = 'delete' | 'refresh';
 
+/** Milliseconds: median, 99th percentile and worst. */
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((x, y) => x - y);
+  return {
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
 export interface CoherenceResult {
   change: SessionChange;
   samples: number;
   /** Changes the watching worker did not see within its limit. */
   missed: number;
-  /** Milliseconds from the change being sent on one worker to the other worker seeing it. */
-  p50: number;
-  p99: number;
-  max: number;
+  /**
+   * From the change's call returning on worker A to worker B's first read that shows it; 0 when
+   * B saw it before A's call returned (the invalidation is published inside the change).
+   */
+  afterChange: Percentiles;
+  /** From worker A sending the change to worker B's first read that shows it. */
+  fromStart: Percentiles;
+  /** Worker A's own call: its round trip to Redis. */
+  changeCall: Percentiles;
   /** Reads the watcher's cache answered while it waited: proof the cache was in use. */
   cacheHits: number;
 }
@@ -22,7 +43,8 @@ export interface CoherenceResult {
 /**
  * How long a session change made on one worker takes to reach another worker's session cache:
  * worker B reads the session in a loop (served from its cache) while worker A deletes or
- * refreshes it; the time is from A sending the change to B's first read that shows it.
+ * refreshes it. Times are taken from A's call returning (the figure the target applies to), from
+ * A sending it, and for A's call itself.
  */
 export async function measureCoherence(
   config: BenchStateConfig,
@@ -38,7 +60,9 @@ export async function measureCoherence(
   try {
     const results: CoherenceResult[] = [];
     for (const change of ['delete', 'refresh'] as const) {
-      const latencies: number[] = [];
+      const afterChange: number[] = [];
+      const fromStart: number[] = [];
+      const changeCall: number[] = [];
       let missed = 0;
       let cacheHits = 0;
       for (let index = 0; index < samples; index += 1) {
@@ -50,26 +74,31 @@ export async function measureCoherence(
         });
         // Requests are handled in order: once this answers, the watcher is polling.
         await watcher.request('sync');
-        const { startedAt } = await changer.request<{ startedAt: string }>('change', {
-          sessionId: session.sessionId,
-          change,
-        });
+        const { startedAt, doneAt } = await changer.request<{ startedAt: string; doneAt: string }>(
+          'change',
+          {
+            sessionId: session.sessionId,
+            change,
+          },
+        );
+        const ms = (from: string, to: string) => Number(BigInt(to) - BigInt(from)) / 1e6;
+        changeCall.push(ms(startedAt, doneAt));
         const outcome = await seen;
         cacheHits += outcome.cacheHits;
         if (outcome.seenAt === null) {
           missed += 1;
           continue;
         }
-        latencies.push(Number(BigInt(outcome.seenAt) - BigInt(startedAt)) / 1e6);
+        fromStart.push(ms(startedAt, outcome.seenAt));
+        afterChange.push(Math.max(0, ms(doneAt, outcome.seenAt)));
       }
-      latencies.sort((x, y) => x - y);
       results.push({
         change,
         samples,
         missed,
-        p50: quantile(latencies, 0.5),
-        p99: quantile(latencies, 0.99),
-        max: latencies[latencies.length - 1] ?? Number.NaN,
+        afterChange: percentiles(afterChange),
+        fromStart: percentiles(fromStart),
+        changeCall: percentiles(changeCall),
         cacheHits,
       });
     }

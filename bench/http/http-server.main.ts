@@ -2,7 +2,14 @@
  * One benchmark HTTP server: `http-server.main.ts <variant id> <config json>`. It listens on an
  * ephemeral loopback port and reports `{ port, headers }`: the credentials that pass its guard.
  */
-import { Module, type INestApplication, type Type } from '@nestjs/common';
+import {
+  Module,
+  RequestMethod,
+  type INestApplication,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Type,
+} from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AuthModule, AuthService } from '@livegate/auth';
@@ -13,6 +20,8 @@ import { benchStateOptions, type BenchStateConfig } from '../support/bench-state
 import { httpVariant, type HttpVariant } from './http-variants';
 import {
   BareItemsController,
+  EmptyGuard,
+  EmptyMiddleware,
   LivegateItemsController,
   PeerItemsController,
 } from './items.controllers';
@@ -23,6 +32,18 @@ function appModule(variant: HttpVariant, config: BenchStateConfig): Type {
     @Module({ controllers: [BareItemsController] })
     class BareBenchModule {}
     return BareBenchModule;
+  }
+  if (variant.stack === 'empty') {
+    @Module({
+      controllers: [BareItemsController],
+      providers: [{ provide: APP_GUARD, useClass: EmptyGuard }],
+    })
+    class EmptyBenchModule implements NestModule {
+      configure(consumer: MiddlewareConsumer): void {
+        consumer.apply(EmptyMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+      }
+    }
+    return EmptyBenchModule;
   }
   if (variant.stack === 'peer') {
     @Module({
@@ -55,7 +76,7 @@ async function credentials(
   variant: HttpVariant,
   port: number,
 ): Promise<Record<string, string>> {
-  if (variant.stack === 'bare') {
+  if (variant.stack === 'bare' || variant.stack === 'empty') {
     return {};
   }
   if (variant.stack === 'peer') {

@@ -1,12 +1,16 @@
 export type HttpPlatform = 'express' | 'fastify';
 
-/** What guards the route: nothing, the express-session + connect-redis + passport peer, or Livegate. */
-export type HttpStack = 'bare' | 'peer' | 'livegate';
+/**
+ * What guards the route: nothing; a middleware and a global guard that do nothing (the floor any
+ * middleware-and-guard stack starts from); the express-session + connect-redis + passport peer;
+ * or Livegate.
+ */
+export type HttpStack = 'bare' | 'empty' | 'peer' | 'livegate';
 
 export interface HttpVariant {
   id: string;
   /** The letter of the variant in the benchmark's description: (a) to (e). */
-  letter: 'a' | 'b' | 'c' | 'd' | 'e';
+  letter: 'a' | 'b' | 'c' | 'd' | 'e' | 'control';
   label: string;
   platform: HttpPlatform;
   stack: HttpStack;
@@ -25,6 +29,14 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
     label: '(a) bare Nest route',
     platform: 'express',
     stack: 'bare',
+    protected: false,
+  },
+  {
+    id: 'express-empty',
+    letter: 'control',
+    label: '(control) no-op middleware + guard',
+    platform: 'express',
+    stack: 'empty',
     protected: false,
   },
   {
@@ -78,6 +90,14 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
     label: '(a) bare Nest route',
     platform: 'fastify',
     stack: 'bare',
+    protected: false,
+  },
+  {
+    id: 'fastify-empty',
+    letter: 'control',
+    label: '(control) no-op middleware + guard',
+    platform: 'fastify',
+    stack: 'empty',
     protected: false,
   },
   {

@@ -1,4 +1,11 @@
-import { Controller, Get, SetMetadata } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  SetMetadata,
+  type CanActivate,
+  type NestMiddleware,
+} from '@nestjs/common';
 import { Roles } from '@livegate/auth';
 
 /** The body every variant answers: the same small JSON document. */
@@ -44,5 +51,20 @@ export class LivegateItemsController {
   @Roles('admin')
   items() {
     return listItems();
+  }
+}
+
+/** The control: a middleware on every path and a global guard, both doing nothing. */
+@Injectable()
+export class EmptyMiddleware implements NestMiddleware {
+  use(_request: unknown, _response: unknown, next: () => void): void {
+    next();
+  }
+}
+
+@Injectable()
+export class EmptyGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
   }
 }

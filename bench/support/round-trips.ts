@@ -26,6 +26,22 @@ function commandCalls(info: string): Record<string, number> {
   return calls;
 }
 
+/** Commands per request from an `INFO commandstats` reply taken over `requests` requests. */
+export function roundTripsFrom(info: string, requests: number): RoundTripCount {
+  const commands: Record<string, number> = {};
+  let total = 0;
+  let exact = true;
+  for (const [command, count] of Object.entries(commandCalls(info))) {
+    if (NOT_PER_REQUEST.test(command)) {
+      continue;
+    }
+    exact &&= !NOT_OWN_ROUND_TRIP.test(command);
+    commands[command] = count / requests;
+    total += count;
+  }
+  return { perRequest: total / requests, commands, exact };
+}
+
 /**
  * Counts the Redis commands of `requests` requests from `INFO commandstats`, reset just before.
  * Nothing else may use this Redis meanwhile.
@@ -37,17 +53,5 @@ export async function countRoundTrips(
 ): Promise<RoundTripCount> {
   await redis.command('CONFIG', 'RESETSTAT');
   await send();
-  const calls = commandCalls(await redis.command('INFO', 'commandstats'));
-  const commands: Record<string, number> = {};
-  let total = 0;
-  let exact = true;
-  for (const [command, count] of Object.entries(calls)) {
-    if (NOT_PER_REQUEST.test(command)) {
-      continue;
-    }
-    exact &&= !NOT_OWN_ROUND_TRIP.test(command);
-    commands[command] = count / requests;
-    total += count;
-  }
-  return { perRequest: total / requests, commands, exact };
+  return roundTripsFrom(await redis.command('INFO', 'commandstats'), requests);
 }

@@ -7,7 +7,8 @@ import { setRequestAuth } from './request-auth';
 
 /** Whether a path is public: an exact entry, or below an entry ending in `/*`. */
 export function isPublicPath(path: string, publicPaths: readonly string[]): boolean {
-  const clean = path.split('?')[0];
+  const query = path.indexOf('?');
+  const clean = query < 0 ? path : path.slice(0, query);
   return publicPaths.some((entry) =>
     entry.endsWith('/*')
       ? clean.startsWith(entry.slice(0, -1)) || clean === entry.slice(0, -2)
@@ -15,41 +16,60 @@ export function isPublicPath(path: string, publicPaths: readonly string[]): bool
   );
 }
 
+type NodeRequest = IncomingMessage & { originalUrl?: string };
+
+/** The media type of the JSON error bodies the middleware answers with. */
+export const AUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Resolves the session of every request: the session cookie, then `Authorization: Bearer`.
  * Sets `req.user` (a `ClaimsPrincipal`, `ANONYMOUS` when none) and `req.authSession`. Public
- * paths are skipped. Runs on Express and Fastify (where it sees the raw Node request).
+ * paths are skipped. On Express it runs as a Nest middleware; on Fastify `AuthModule` runs it as
+ * an `onRequest` hook on the raw Node request (see `useFastifyAuthHook`).
  */
 @Injectable()
 export class AuthMiddleware implements NestMiddleware {
   constructor(private readonly auth: AuthService) {}
 
-  async use(
-    request: IncomingMessage & { originalUrl?: string },
-    response: ServerResponse,
-    next: (error?: unknown) => void,
-  ): Promise<void> {
+  async use(request: NodeRequest, response: ServerResponse, next: (error?: unknown) => void) {
+    let failure: AuthHttpException | undefined;
+    try {
+      failure = await this.attach(request);
+    } catch (error) {
+      return next(error);
+    }
+    if (!failure) {
+      return next();
+    }
+    response.statusCode = failure.getStatus();
+    response.setHeader('Content-Type', AUTH_ERROR_CONTENT_TYPE);
+    response.end(JSON.stringify(failure.getResponse()));
+  }
+
+  /**
+   * Resolves and attaches the auth state of a request. Returns the error to answer with when
+   * the credentials cannot be used at all (conflicting credentials: 400); anything else is
+   * attached and left to the guard.
+   */
+  async attach(request: NodeRequest): Promise<AuthHttpException | undefined> {
     if (
       this.auth.enabled &&
       isPublicPath(request.originalUrl ?? request.url ?? '/', this.auth.options.publicPaths)
     ) {
       setRequestAuth(request, { principal: ANONYMOUS, session: null, failure: null });
-      return next();
+      return undefined;
     }
     try {
       setRequestAuth(
         request,
         await this.auth.authenticate(this.auth.credentialsOf(request.headers)),
       );
-      next();
+      return undefined;
     } catch (error) {
       if (error instanceof AuthHttpException) {
-        response.statusCode = error.getStatus();
-        response.setHeader('Content-Type', 'application/json; charset=utf-8');
-        response.end(JSON.stringify(error.getResponse()));
-        return;
+        return error;
       }
-      next(error);
+      throw error;
     }
   }
 }

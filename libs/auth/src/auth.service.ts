@@ -71,13 +71,12 @@ export class AuthService {
     if (!this.options.enabled) {
       return { principal: LOCAL_ADMIN, session: null, failure: null };
     }
-    const presented = [credentials.cookie, credentials.bearer, credentials.query].filter(
-      (value): value is string => value !== undefined,
-    );
-    if (new Set(presented).size > 1) {
+    const { cookie, bearer, query } = credentials;
+    const sessionId = cookie ?? bearer ?? query;
+    const differs = (value: string | undefined) => value !== undefined && value !== sessionId;
+    if (differs(bearer) || differs(query)) {
       throw conflictingCredentials();
     }
-    const sessionId = presented[0];
     if (sessionId === undefined) {
       return anonymous(credentials.malformed ? 'invalid_credentials' : null);
     }

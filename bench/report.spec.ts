@@ -1,0 +1,121 @@
+import { parseBenchOptions } from './bench-options';
+import { formatReport, ratio, targets, type BenchResults, type HttpRun } from './report';
+import { spread } from './support/stats';
+
+const run = (variant: string, round: number, requestsPerSecond: number): HttpRun => ({
+  variant,
+  round,
+  requestsPerSecond,
+  p50: 1,
+  p99: 2,
+  failures: 0,
+});
+
+const coherence = (change: 'delete' | 'refresh', missed: number, max: number) => ({
+  change,
+  samples: 10,
+  missed,
+  afterChange: { p50: 0.5, p99: 1, max },
+  fromStart: { p50: 0.9, p99: 2, max: max + 1 },
+  changeCall: { p50: 0.3, p99: 0.4, max: 0.5 },
+  cacheHits: 99,
+});
+
+function results(http: HttpRun[], overrides: Partial<BenchResults> = {}): BenchResults {
+  return {
+    date: '2026-01-01T00:00:00.000Z',
+    machine: {
+      cpu: 'cpu',
+      cores: 2,
+      memoryGiB: 4,
+      os: 'Linux',
+      node: '20',
+      nest: '11',
+      redis: '7',
+    },
+    options: parseBenchOptions(['--quick'], new Date(0)),
+    http,
+    roundTrips: {
+      'express-redis': { perRequest: 0, commands: {}, exact: true },
+      'express-redis-uncached': { perRequest: 1, commands: { hgetall: 1 }, exact: true },
+    },
+    stores: {},
+    coherence: [coherence('delete', 0, 1.2)],
+    ...overrides,
+  };
+}
+
+describe('bench report', () => {
+  it('takes the median and range of rounds', () => {
+    expect(spread([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3 });
+    expect(spread([4, 1, 2, 3])).toEqual({ median: 2.5, min: 1, max: 4 });
+  });
+
+  it('pairs ratios by round, so a slow round slows both sides alike', () => {
+    const http = [
+      run('express-redis', 0, 900),
+      run('express-bare', 0, 1000),
+      run('express-redis', 1, 450),
+      run('express-bare', 1, 500),
+      run('express-redis', 2, 1900),
+      run('express-bare', 2, 2000),
+    ];
+    expect(ratio(http, 'express-redis', 'express-bare')).toEqual({
+      median: 0.9,
+      min: 0.9,
+      max: 0.95,
+    });
+  });
+
+  it('marks each target pass or short', () => {
+    const http = [
+      run('express-bare', 0, 1000),
+      run('express-redis', 0, 950),
+      run('express-peer', 0, 600),
+      run('fastify-bare', 0, 1000),
+      run('fastify-redis', 0, 800),
+    ];
+    const met = Object.fromEntries(
+      targets(results(http)).map((target) => [target.name, target.met]),
+    );
+    expect(met).toEqual({
+      'Express (c)/(a): Livegate Redis vs bare': true,
+      'Express (c)/(b): Livegate Redis vs peer': false,
+      'Fastify (c)/(a): Livegate Redis vs bare': false,
+      'Redis round trips per request, express (c) Livegate, Redis': true,
+      'Redis round trips per request, express (c) Livegate, Redis, session cache off': true,
+      'Session delete seen by the other worker (max of 10)': true,
+    });
+    const late = results(http, {
+      coherence: [coherence('refresh', 0, 6)],
+    });
+    expect(targets(late).at(-1)).toMatchObject({ met: false });
+  });
+
+  it('prints every variant, ratio and target', () => {
+    const report = formatReport(results([run('express-bare', 0, 1000)]));
+    expect(report).toContain('(b) express-session + connect-redis + passport');
+    expect(report).toContain('fastify  (c) Livegate, Redis');
+    expect(report).toContain('Express (c)/(b): Livegate Redis vs peer');
+    expect(report).toMatch(/Targets\n/);
+  });
+});
+
+describe('bench options', () => {
+  it('has a quick profile and a full one, with overrides', () => {
+    const quick = parseBenchOptions(['--quick'], new Date(0));
+    expect(quick).toMatchObject({ quick: true, rounds: 1 });
+    expect(quick.out).toBe('bench/results/bench-quick-1970-01-01T00-00-00-000Z.json');
+    expect(parseBenchOptions(['--rounds', '3', '--duration', '2.5'])).toMatchObject({
+      quick: false,
+      rounds: 3,
+      duration: 2.5,
+    });
+  });
+
+  it('rejects unknown arguments and bad numbers with the usage', () => {
+    expect(() => parseBenchOptions(['--fast'])).toThrow(/Unknown argument --fast\nUsage/);
+    expect(() => parseBenchOptions(['--rounds', '0'])).toThrow(/--rounds needs a positive number/);
+    expect(() => parseBenchOptions(['--profile'])).toThrow(/--profile needs a directory/);
+  });
+});
