@@ -3,9 +3,10 @@ import { CHAT_THREAD_DATA_KEY_COUNT } from './redis-keys';
 /**
  * Lua scripts: each multi-key write is one atomic round trip. Times come from the Redis server
  * clock, so every worker agrees on expiry. Scripts that derive key names take the key prefix as
- * an argument (single-instance Redis; not cluster slots). Scripts that delete or refresh sessions
- * publish the session keys on the session cache's invalidation channel (an argument too) in the
- * same atomic step, so no write can land without its message.
+ * an argument (single-instance Redis; not cluster slots). Scripts that create, delete or refresh
+ * sessions publish what changed on the session cache's invalidation channel (an argument too) in
+ * the same atomic step, so no write can land without its message: `create <key>`,
+ * `delete <key> [<key>...]` and `refresh <key> <expiresAt>`.
  */
 const NOW = `
 local clock = redis.call('TIME')
@@ -185,9 +186,9 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`,
 
   /**
    * KEYS: session, user set. ARGV: session key, id, user, roles json, metadata json, ttl seconds,
-   * ttl ms. Returns createdAt, or -1 when a live session has the id. Publishes nothing: it never
-   * overwrites a live session, and session caches hold only live sessions, so no cache can hold
-   * an older version of the one it writes.
+   * ttl ms, invalidation channel. Returns createdAt, or -1 when a live session has the id. It never
+   * overwrites a live session; it publishes `create <key>` so that caches forget that an earlier
+   * session with this id was deleted.
    */
   livegateSessionCreate: {
     keys: 2,
@@ -203,12 +204,13 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], expires, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 extend(KEYS[2], ttl)
+redis.call('PUBLISH', ARGV[8], 'create ' .. ARGV[1])
 return now`,
   },
   /**
    * KEYS: session. ARGV: session key, extend ms ('' for the session's own TTL), prefix,
-   * invalidation channel. A refreshed session's key is published on the channel, so that session
-   * caches drop the old `expiresAt`.
+   * invalidation channel. Publishes `refresh <key> <expiresAt>`, so that session caches take the
+   * new expiry without reading the session again.
    */
   livegateSessionRefresh: {
     keys: 1,
@@ -224,12 +226,12 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 local index = ARGV[3] .. ':user:' .. fields[1] .. ':sessions'
 redis.call('ZADD', index, expires, ARGV[1])
 extend(index, ttl)
-redis.call('PUBLISH', ARGV[4], ARGV[1])
+redis.call('PUBLISH', ARGV[4], 'refresh ' .. ARGV[1] .. ' ' .. expires)
 return 1`,
   },
   /**
-   * KEYS: session. ARGV: session key, prefix, invalidation channel. A deleted session's key is
-   * published on the channel.
+   * KEYS: session. ARGV: session key, prefix, invalidation channel. Publishes `delete <key>` when
+   * a session was deleted.
    */
   livegateSessionDelete: {
     keys: 1,
@@ -240,7 +242,7 @@ if user then
   redis.call('ZREM', ARGV[2] .. ':user:' .. user .. ':sessions', ARGV[1])
 end
 if deleted == 1 then
-  redis.call('PUBLISH', ARGV[3], ARGV[1])
+  redis.call('PUBLISH', ARGV[3], 'delete ' .. ARGV[1])
 end
 return deleted`,
   },
@@ -260,7 +262,7 @@ return result`,
   },
   /**
    * KEYS: user set. ARGV: session key prefix, invalidation channel. Returns the keys of the
-   * sessions it deleted, which it also publishes on the channel as one space-separated message.
+   * sessions it deleted, which it also publishes on the channel as one `delete <key>...` message.
    */
   livegateSessionDeleteUser: {
     keys: 1,
@@ -273,7 +275,7 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 redis.call('DEL', KEYS[1])
 if #deleted > 0 then
-  redis.call('PUBLISH', ARGV[2], table.concat(deleted, ' '))
+  redis.call('PUBLISH', ARGV[2], 'delete ' .. table.concat(deleted, ' '))
 end
 return deleted`,
   },

@@ -138,6 +138,31 @@ describe('Redis session cache', () => {
     expect(b.cacheStats.invalidations).toBe(1);
   });
 
+  it('takes deletes and refreshes from the message itself, without reading the session again', async () => {
+    const { a, b } = await workers();
+    await a.createSession({ sessionId: 'gone', userId: 'u' });
+    await a.createSession({ sessionId: 'kept', userId: 'u', ttl: 60 });
+    await b.getSession('gone');
+    const before = (await b.getSession('kept'))!;
+    await admin.config('RESETSTAT');
+
+    expect(await a.deleteSession('gone')).toBe(true);
+    expect(await a.refreshSession('kept', 600)).toBe(true);
+    await waitFor(() => b.cacheStats.invalidations === 2, { description: 'both messages on b' });
+    expect(await b.getSession('gone')).toBeNull();
+    const after = (await b.getSession('kept'))!;
+    expect(after.expiresAt).toBeGreaterThan(before.expiresAt);
+    expect(after).toEqual({ ...before, expiresAt: after.expiresAt });
+    // What b answered came from the messages: it read neither session from Redis.
+    expect((await commandCalls()).hgetall).toBeUndefined();
+    // The same as Redis says.
+    expect(after.expiresAt).toBe((await a.getSession('kept'))!.expiresAt);
+
+    // A session created again under the deleted id is seen on b.
+    await a.createSession({ sessionId: 'gone', userId: 'v' });
+    await eventually(b, 'gone', (session) => session?.userId === 'v', 'the new session on b');
+  });
+
   it('shows the new expiry of a session refreshed on another worker', async () => {
     const { a, b } = await workers();
     await a.createSession({ sessionId: 's', userId: 'u', ttl: 60 });
@@ -395,7 +420,7 @@ describe('Redis session cache', () => {
       const ticket = cache.begin();
       expect(ticket).not.toBeNull();
       // The delete is published while the fetch is in flight.
-      await admin.publish(channel, 'key-1');
+      await admin.publish(channel, 'delete key-1');
       await waitFor(() => cache.stats.invalidations === 1);
       expect(cache.store('id-1', 'key-1', session(), ticket)).toBe(false);
       expect(cache.get('id-1')).toBeUndefined();
@@ -405,18 +430,52 @@ describe('Redis session cache', () => {
       expect(cache.get('id-1')).toMatchObject({ userId: 'u' });
     });
 
-    it('drops an entry when its hashed key is published, and only that entry', async () => {
+    it('marks a session deleted when its hashed key is published, and only that one', async () => {
       const cache = await liveCache();
       expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
       expect(cache.store('id-2', 'key-2', session(), cache.begin())).toBe(true);
-      await admin.publish(channel, 'key-1');
+      await admin.publish(channel, 'delete key-1');
       await waitFor(() => cache.stats.invalidations === 1);
-      expect(cache.get('id-1')).toBeUndefined();
-      expect(cache.get('id-2')).toBeDefined();
-      // A message naming the session id rather than its key drops nothing.
-      await admin.publish(channel, 'id-2');
+      // Known deleted: answered without asking Redis.
+      expect(cache.get('id-1')).toBeNull();
+      expect(cache.get('id-2')).toMatchObject({ userId: 'u' });
+      // A message naming the session id rather than its key changes nothing.
+      await admin.publish(channel, 'delete id-2');
       await waitFor(() => cache.stats.invalidations === 2);
-      expect(cache.get('id-2')).toBeDefined();
+      expect(cache.get('id-2')).toMatchObject({ userId: 'u' });
+      // A session created again under the id is fetched afresh.
+      await admin.publish(channel, 'create key-1');
+      await waitFor(() => cache.get('id-1') === undefined, {
+        description: 'the deletion mark gone',
+      });
+      expect(cache.stats.invalidations).toBe(2);
+    });
+
+    it('moves the expiry of a refreshed session in place, within the maximum age', async () => {
+      const cache = await liveCache({ maxAgeSeconds: 60 });
+      const before = session(Date.now() + 1000);
+      expect(cache.store('id-1', 'key-1', before, cache.begin())).toBe(true);
+      const later = Date.now() + 30_000;
+      await admin.publish(channel, `refresh key-1 ${later}`);
+      await waitFor(() => cache.stats.invalidations === 1);
+      const after = cache.get('id-1')!;
+      expect(after.expiresAt).toBe(later);
+      expect(Object.isFrozen(after)).toBe(true);
+      expect(before.expiresAt).toBeLessThan(later);
+      // A refresh into the past ends the entry.
+      await admin.publish(channel, `refresh key-1 ${Date.now() - 1}`);
+      await waitFor(() => cache.stats.invalidations === 2);
+      expect(cache.get('id-1')).toBeUndefined();
+    });
+
+    it('empties itself on a message it cannot read', async () => {
+      const cache = await liveCache();
+      expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
+      expect(cache.store('id-2', 'key-2', session(), cache.begin())).toBe(true);
+      await admin.publish(channel, 'refresh key-1 soon');
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.stats.size).toBe(0);
+      expect(cache.get('id-2')).toBeUndefined();
     });
 
     it('does not keep a fetch that this process invalidated', async () => {
@@ -447,7 +506,7 @@ describe('Redis session cache', () => {
       expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
       await admin.publish('unit:channel:sessions', 'key-1');
       await admin.publish(channel, '');
-      await admin.publish(channel, 'key-2 key-3');
+      await admin.publish(channel, 'delete key-2 key-3');
       await waitFor(() => cache.stats.invalidations === 1);
       expect(cache.get('id-1')).toBeDefined();
     });

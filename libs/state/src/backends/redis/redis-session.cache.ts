@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { UserSession } from '../../models';
+import { freezeSession } from '../../sessions';
 
 /** How often the cache PINGs Redis on the subscriber connection. */
 export const SESSION_CACHE_PING_INTERVAL_MS = 250;
@@ -39,7 +40,7 @@ export interface SessionCacheStats {
   readonly hits: number;
   /** Reads that went to Redis. */
   readonly misses: number;
-  /** Invalidation messages received. */
+  /** Invalidation messages received (deletes, refreshes, unreadable messages). */
   readonly invalidations: number;
 }
 
@@ -49,16 +50,20 @@ export type SessionCacheTicket = number | null;
 interface Entry {
   /** The hashed session key: what invalidation messages name. */
   key: string;
-  /** Frozen: shared by every read. */
-  session: UserSession;
+  /** Frozen: shared by every read. `null` once a message said it was deleted. */
+  session: UserSession | null;
   /** Served while `Date.now()` is below this. */
   validUntil: number;
+  /** When the entry was fetched plus the maximum age: `validUntil` never passes it. */
+  maxUntil: number;
 }
 
 /**
  * An in-process LRU of sessions (frozen snapshots) keyed by session id, with the hashed session
- * key of each for the invalidation messages, kept correct across processes by the invalidation
- * channel that the session scripts publish on.
+ * key of each for the invalidation messages, kept correct across processes by the channel that
+ * the session scripts publish their changes on: a `delete` marks the cached session deleted (it is
+ * then answered `null` without a round trip), a `refresh` moves its expiry, a `create` drops a
+ * deletion mark.
  *
  * The cache serves and stores entries only while it is live: the subscriber connection is ready,
  * the subscription to the channel was confirmed on that connection (after its latest reconnect),
@@ -67,9 +72,9 @@ interface Entry {
  * never leave a stale entry behind; reads then go to Redis and fail closed as they would without
  * a cache.
  *
- * Every invalidation and every loss of liveness bumps an epoch; a fetch keeps its result only if
- * the epoch did not move between its start and its reply, so a delete published while the fetch
- * was in flight is never lost.
+ * Every delete, refresh and loss of liveness bumps an epoch; a fetch keeps its result only if the
+ * epoch did not move between its start and its reply, so a change published while the fetch was
+ * in flight is never lost.
  *
  * An entry is served while `Date.now()` is below both the session's `expiresAt` and the time it
  * was fetched plus `maxAgeSeconds`. `expiresAt` is set by the Redis server clock, so this relies on
@@ -132,8 +137,11 @@ export class RedisSessionCache {
     return { enabled: true, live: this.isLive(), size: this.entries.size, ...this.counters };
   }
 
-  /** The cached session, or `undefined` (counted as a miss) when the caller must fetch. */
-  get(sessionId: string): UserSession | undefined {
+  /**
+   * The cached session; `null` for a cached session a message said was deleted; `undefined`
+   * (counted as a miss) when the caller must fetch.
+   */
+  get(sessionId: string): UserSession | null | undefined {
     const entry = this.isLive() ? this.entries.get(sessionId) : undefined;
     if (entry && Date.now() < entry.validUntil) {
       // Re-inserting moves the entry to the most recently used end of the Map's order.
@@ -163,12 +171,13 @@ export class RedisSessionCache {
       return false;
     }
     const now = Date.now();
-    const validUntil = Math.min(session.expiresAt, now + this.maxAgeMs);
+    const maxUntil = now + this.maxAgeMs;
+    const validUntil = Math.min(session.expiresAt, maxUntil);
     if (!(validUntil > now)) {
       return false;
     }
     this.remove(sessionId);
-    this.entries.set(sessionId, { key, session, validUntil });
+    this.entries.set(sessionId, { key, session, validUntil, maxUntil });
     this.ids.set(key, sessionId);
     while (this.entries.size > this.options.maxEntries) {
       this.remove(this.entries.keys().next().value as string);
@@ -187,11 +196,19 @@ export class RedisSessionCache {
     }
   }
 
+  /** Drops the entry of a hashed key (a deletion mark included), leaving fetches in flight be. */
+  forget(key: string): void {
+    const sessionId = this.ids.get(key);
+    if (sessionId !== undefined) {
+      this.remove(sessionId);
+    }
+  }
+
   /** Drops every entry of the user's sessions: for when the changed keys are unknown. */
   invalidateUser(userId: string): void {
     this.epoch += 1;
     for (const [sessionId, entry] of this.entries) {
-      if (entry.session.userId === userId) {
+      if (entry.session === null || entry.session.userId === userId) {
         this.remove(sessionId);
       }
     }
@@ -247,13 +264,50 @@ export class RedisSessionCache {
     this.drop();
   }
 
+  /**
+   * Applies a message of the session scripts: `delete <key>...` marks cached sessions deleted (so
+   * that every worker rejects them without a round trip), `refresh <key> <expiresAt>` moves their
+   * expiry, `create <key>` forgets a deletion. Anything else empties the cache: it is never left
+   * holding a session a message it could not read was about.
+   */
   private receive(message: string): void {
-    const keys = message.split(' ').filter((key) => key !== '');
-    if (keys.length === 0) {
+    const [kind, ...words] = message.split(' ').filter((word) => word !== '');
+    if (kind === undefined) {
+      return;
+    }
+    if (kind === 'create' && words.length === 1) {
+      // A new session cannot make a fetch in flight stale: only a deletion mark goes.
+      this.forget(words[0]);
       return;
     }
     this.counters.invalidations += 1;
-    this.invalidate(keys);
+    // A fetch in flight may have read the session before this change: it is not kept.
+    this.epoch += 1;
+    if (kind === 'delete' && words.length > 0) {
+      for (const key of words) {
+        this.update(key, () => null);
+      }
+    } else if (kind === 'refresh' && words.length === 2 && Number.isFinite(Number(words[1]))) {
+      const expiresAt = Number(words[1]);
+      this.update(words[0], (session) =>
+        session === null ? null : freezeSession({ ...session, expiresAt }),
+      );
+    } else {
+      this.drop();
+    }
+  }
+
+  /** Replaces the cached session of a hashed key, if there is one. */
+  private update(key: string, change: (session: UserSession | null) => UserSession | null): void {
+    const sessionId = this.ids.get(key);
+    const entry = sessionId === undefined ? undefined : this.entries.get(sessionId);
+    if (!entry) {
+      return;
+    }
+    entry.session = change(entry.session);
+    if (entry.session !== null) {
+      entry.validUntil = Math.min(entry.session.expiresAt, entry.maxUntil);
+    }
   }
 
   /** Runs on every tick and on `ready`: notices a late answer, (re)subscribes, sends a PING. */

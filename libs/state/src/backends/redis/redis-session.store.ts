@@ -121,9 +121,12 @@ export class RedisSessionStore extends SessionStore {
           JSON.stringify(session.metadata),
           String(session.ttl),
           ttlMs,
+          this.keys.sessionInvalidations,
         ),
       ),
     );
+    // A session of this id deleted earlier is no longer known-deleted here either.
+    this.cache?.forget(key);
     if (createdAt < 0) {
       throw new StateConflictError('A live session with this id already exists');
     }
@@ -133,8 +136,9 @@ export class RedisSessionStore extends SessionStore {
   async getSession(sessionId: string): Promise<UserSession | null> {
     assertId('sessionId', sessionId);
     // Looked up by id, so a hit costs no hashing; sessions are frozen, so a hit is shared as is.
+    // `null`: a cached session that was deleted since (answered without a round trip).
     const cached = this.cache?.get(sessionId);
-    if (cached) {
+    if (cached !== undefined) {
       return cached;
     }
     const key = sessionKeyOf(sessionId);
