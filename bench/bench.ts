@@ -104,7 +104,9 @@ async function benchmarkHttp(options: BenchOptions, servers: Server[]): Promise<
       if (profiled) {
         await server.process.request('profileStart');
       }
+      const cpuBefore = await server.process.request<number>('cpu');
       const result = await load(server, options.duration);
+      const cpu = (await server.process.request<number>('cpu')) - cpuBefore;
       if (profiled) {
         const profile = await server.process.request<string>('profileStop');
         writeFileSync(join(options.profileDirectory!, `${server.variant.id}.cpuprofile`), profile);
@@ -114,7 +116,12 @@ async function benchmarkHttp(options: BenchOptions, servers: Server[]): Promise<
           `${server.variant.id}: ${result.failures} failed requests in round ${round + 1}`,
         );
       }
-      runs.push({ variant: server.variant.id, round, ...result });
+      runs.push({
+        variant: server.variant.id,
+        round,
+        ...result,
+        cpuPerRequest: result.requests > 0 ? cpu / result.requests : Number.NaN,
+      });
     }
     progress(`  round ${round + 1}/${options.rounds} done`);
   }

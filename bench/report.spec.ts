@@ -2,10 +2,12 @@ import { parseBenchOptions } from './bench-options';
 import { formatReport, ratio, targets, type BenchResults, type HttpRun } from './report';
 import { spread } from './support/stats';
 
-const run = (variant: string, round: number, requestsPerSecond: number): HttpRun => ({
+const run = (variant: string, round: number, requestsPerSecond: number, cpu = 100): HttpRun => ({
   variant,
   round,
   requestsPerSecond,
+  requests: requestsPerSecond * 3,
+  cpuPerRequest: cpu,
   p50: 1,
   p99: 2,
   failures: 0,
@@ -65,6 +67,19 @@ describe('bench report', () => {
       min: 0.9,
       max: 0.95,
     });
+  });
+
+  it('compares CPU cost per request as the bare cost over the guarded one', () => {
+    const http = [
+      run('express-redis', 0, 900, 125),
+      run('express-bare', 0, 1000, 100),
+      run('express-redis', 1, 450, 110),
+      run('express-bare', 1, 500, 99),
+    ];
+    const cost = ratio(http, 'express-redis', 'express-bare', 'cpu');
+    expect(cost.median).toBeCloseTo(0.85, 10);
+    expect(cost.min).toBeCloseTo(0.8, 10);
+    expect(cost.max).toBeCloseTo(0.9, 10);
   });
 
   it('marks each target pass or short', () => {

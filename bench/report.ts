@@ -19,6 +19,8 @@ export interface MachineInfo {
 export interface HttpRun extends LoadResult {
   variant: string;
   round: number;
+  /** Server CPU time (user + system) per answered request, µs. */
+  cpuPerRequest: number;
 }
 
 export interface BenchResults {
@@ -47,13 +49,29 @@ function perVariant(
   return spread(runs.filter((run) => run.variant === variant).map(pick));
 }
 
-/** Per-round ratios of two variants' throughput, paired by round. */
-export function ratio(runs: readonly HttpRun[], numerator: string, denominator: string): Spread {
+/**
+ * Per-round ratios of two variants' throughput, paired by round. With `by: 'cpu'`, the ratio of
+ * their server CPU cost per request instead (denominator's cost over numerator's): the throughput
+ * ratio a CPU-bound server would reach, less exposed to what else the machine is doing.
+ */
+export function ratio(
+  runs: readonly HttpRun[],
+  numerator: string,
+  denominator: string,
+  by: 'throughput' | 'cpu' = 'throughput',
+): Spread {
   const rounds = [...new Set(runs.map((run) => run.round))];
   const ratios = rounds.flatMap((round) => {
     const top = runs.find((run) => run.round === round && run.variant === numerator);
     const bottom = runs.find((run) => run.round === round && run.variant === denominator);
-    return top && bottom ? [top.requestsPerSecond / bottom.requestsPerSecond] : [];
+    if (!top || !bottom) {
+      return [];
+    }
+    return [
+      by === 'cpu'
+        ? bottom.cpuPerRequest / top.cpuPerRequest
+        : top.requestsPerSecond / bottom.requestsPerSecond,
+    ];
   });
   return spread(ratios);
 }
@@ -139,7 +157,7 @@ function httpSection(results: BenchResults): string[] {
     `HTTP: GET /items, ${options.connections} connections, ${options.rounds} round(s) of ` +
       `${options.duration} s per variant; median (min–max) over rounds`,
     ...table([
-      ['variant', 'requests/s', 'p50 ms', 'p99 ms'],
+      ['variant', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU µs/request'],
       ...HTTP_VARIANTS.map((variant) => [
         `${variant.platform.padEnd(8)} ${variant.label}`,
         range(
@@ -148,17 +166,23 @@ function httpSection(results: BenchResults): string[] {
         ),
         decimal(perVariant(results.http, variant.id, (run) => run.p50).median),
         decimal(perVariant(results.http, variant.id, (run) => run.p99).median),
+        range(
+          perVariant(results.http, variant.id, (run) => run.cpuPerRequest),
+          (value) => decimal(value, 0),
+        ),
       ]),
     ]),
     '',
-    'Ratios of requests/s, paired by round: median (min–max)',
-    ...table(
-      RATIOS.map(([label, numerator, denominator, minimum]) => [
+    'Ratios paired by round, median (min–max): of requests/s, and of server CPU per request',
+    ...table([
+      ['', 'requests/s', 'CPU cost', ''],
+      ...RATIOS.map(([label, numerator, denominator, minimum]) => [
         label,
         range(ratio(results.http, numerator, denominator), (value) => decimal(value, 2)),
+        range(ratio(results.http, numerator, denominator, 'cpu'), (value) => decimal(value, 2)),
         minimum === undefined ? '' : `target ≥ ${minimum}`,
       ]),
-    ),
+    ]),
     '',
     `Redis commands per authenticated request (INFO commandstats over ${options.roundTripRequests} requests)`,
     ...table(

@@ -10,6 +10,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** 2xx answers in all. */
+  requests: number;
   /** Latency in milliseconds. */
   p50: number;
   p99: number;
@@ -28,6 +30,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   return {
     requestsPerSecond: result['2xx'] / result.duration,
+    requests: result['2xx'],
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
