@@ -144,9 +144,12 @@ export class RedisSessionCache {
   get(sessionId: string): UserSession | null | undefined {
     const entry = this.isLive() ? this.entries.get(sessionId) : undefined;
     if (entry && Date.now() < entry.validUntil) {
-      // Re-inserting moves the entry to the most recently used end of the Map's order.
-      this.entries.delete(sessionId);
-      this.entries.set(sessionId, entry);
+      // Re-inserting moves the entry to the most recently used end of the Map's order; the order
+      // only decides evictions, so it is kept once the cache is at least half full.
+      if (this.entries.size * 2 > this.options.maxEntries) {
+        this.entries.delete(sessionId);
+        this.entries.set(sessionId, entry);
+      }
       this.counters.hits += 1;
       return entry.session;
     }
