@@ -3,7 +3,9 @@ import type { ResourceType } from '../roles';
 
 /**
  * User sessions, the role table and permission checks. Sessions expire after their TTL; a refresh
- * never brings back a deleted or expired session.
+ * never brings back a deleted or expired session. Every session returned is a deeply frozen,
+ * read-only snapshot (the same object may be handed to several readers); changes go through the
+ * store.
  */
 export abstract class SessionStore {
   /** Creates a session; an id that names a live session is a `StateConflictError`. */
