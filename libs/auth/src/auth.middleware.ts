@@ -24,8 +24,8 @@ export const AUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
 /**
  * Resolves the session of every request: the session cookie, then `Authorization: Bearer`.
  * Sets `req.user` (a `ClaimsPrincipal`, `ANONYMOUS` when none) and `req.authSession`. Public
- * paths are skipped. On Express it runs as a Nest middleware; on Fastify `AuthModule` runs it as
- * an `onRequest` hook on the raw Node request (see `useFastifyAuthHook`).
+ * paths are skipped. `AuthModule` runs it natively on Express and Fastify (see `useAuthHook`), on
+ * the raw Node request; it is also usable as a Nest middleware.
  */
 @Injectable()
 export class AuthMiddleware implements NestMiddleware {

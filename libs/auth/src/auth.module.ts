@@ -12,7 +12,7 @@ import { APP_FILTER, APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { AccessGuard } from './access.guard';
 import { authEnvironment, resolveAuthOptions, type AuthEnvironment } from './auth.config';
 import { AUTH_MODULE_OPTIONS, AUTH_OPTIONS } from './auth.constants';
-import { useFastifyAuthHook } from './auth-fastify.hook';
+import { useAuthHook } from './auth-platform.hook';
 import { AuthMiddleware } from './auth.middleware';
 import type {
   AuthModuleAsyncOptions,
@@ -92,13 +92,12 @@ export class AuthModule implements NestModule {
   ) {}
 
   /**
-   * Express: `AuthMiddleware` on every route. Fastify: the same as an `onRequest` hook, which
-   * spares every request a pass through Nest's middleware layer.
+   * `AuthMiddleware` on every request: natively on Express and Fastify (see `useAuthHook`), which
+   * spares every request a pass through Nest's middleware layer; as a Nest middleware elsewhere.
    */
   configure(consumer: MiddlewareConsumer): void {
     const adapter = this.adapterHost.httpAdapter;
-    if (adapter?.getType() === 'fastify') {
-      useFastifyAuthHook(adapter.getInstance(), this.middleware);
+    if (adapter && useAuthHook(adapter, this.middleware)) {
       return;
     }
     consumer.apply(AuthMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });

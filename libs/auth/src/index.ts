@@ -10,7 +10,7 @@ export { AUTH_OPTIONS } from './auth.constants';
 export * from './auth.errors';
 export * from './auth.service';
 export * from './auth.middleware';
-export * from './auth-fastify.hook';
+export * from './auth-platform.hook';
 export * from './access.guard';
 export * from './auth-redirect.filter';
 export * from './claims-principal';
