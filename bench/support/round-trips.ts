@@ -1,4 +1,4 @@
-import type { RedisTestServer } from '@livegate/state/testing/redis-server';
+import { commandCallsOf, type RedisTestServer } from '@livegate/state/testing/redis-server';
 
 /**
  * Commands that are not part of a request: the counting itself, and the subscriber's liveness
@@ -18,20 +18,12 @@ export interface RoundTripCount {
   exact: boolean;
 }
 
-function commandCalls(info: string): Record<string, number> {
-  const calls: Record<string, number> = {};
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls[match[1]] = Number(match[2]);
-  }
-  return calls;
-}
-
 /** Commands per request from an `INFO commandstats` reply taken over `requests` requests. */
 export function roundTripsFrom(info: string, requests: number): RoundTripCount {
   const commands: Record<string, number> = {};
   let total = 0;
   let exact = true;
-  for (const [command, count] of Object.entries(commandCalls(info))) {
+  for (const [command, count] of Object.entries(commandCallsOf(info))) {
     if (NOT_PER_REQUEST.test(command)) {
       continue;
     }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { AUTH_ERROR_CONTENT_TYPE, type AuthMiddleware } from './auth.middleware';
+import { AUTH_ERROR_CONTENT_TYPE, sendAuthError, type AuthMiddleware } from './auth.middleware';
 
 /** The parts of the HTTP adapter, and of Express and Fastify, the hooks use. */
 interface HttpAdapterLike {
@@ -50,16 +50,12 @@ export function useAuthHook(adapter: HttpAdapterLike, middleware: AuthMiddleware
   const type = adapter.getType();
   if (type === 'express') {
     (adapter.getInstance() as ExpressLike).use((request, response, next) => {
-      const answer = (status: number, body: unknown) => {
-        response.statusCode = status;
-        response.setHeader('Content-Type', AUTH_ERROR_CONTENT_TYPE);
-        response.end(JSON.stringify(body));
-      };
       middleware.attach(request).then(
-        (failure) => (failure ? answer(failure.getStatus(), failure.getResponse()) : next()),
+        (failure) =>
+          failure ? sendAuthError(response, failure.getStatus(), failure.getResponse()) : next(),
         (error: unknown) => {
           failed(error);
-          answer(500, INTERNAL_ERROR);
+          sendAuthError(response, 500, INTERNAL_ERROR);
         },
       );
     });

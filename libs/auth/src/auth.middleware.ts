@@ -21,6 +21,13 @@ type NodeRequest = IncomingMessage & { originalUrl?: string };
 /** The media type of the JSON error bodies the middleware answers with. */
 export const AUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** Ends a raw Node response with a JSON error body. */
+export function sendAuthError(response: ServerResponse, status: number, body: unknown): void {
+  response.statusCode = status;
+  response.setHeader('Content-Type', AUTH_ERROR_CONTENT_TYPE);
+  response.end(JSON.stringify(body));
+}
+
 /**
  * Resolves the session of every request: the session cookie, then `Authorization: Bearer`.
  * Sets `req.user` (a `ClaimsPrincipal`, `ANONYMOUS` when none) and `req.authSession`. Public
@@ -41,9 +48,7 @@ export class AuthMiddleware implements NestMiddleware {
     if (!failure) {
       return next();
     }
-    response.statusCode = failure.getStatus();
-    response.setHeader('Content-Type', AUTH_ERROR_CONTENT_TYPE);
-    response.end(JSON.stringify(failure.getResponse()));
+    sendAuthError(response, failure.getStatus(), failure.getResponse());
   }
 
   /**

@@ -15,6 +15,15 @@ export interface RedisTestServerOptions {
   args?: string[];
 }
 
+/** Calls per command from an `INFO commandstats` reply (`cmdstat_<name>:calls=<n>,...`). */
+export function commandCallsOf(info: string): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls[match[1]] = Number(match[2]);
+  }
+  return calls;
+}
+
 /**
  * A private `redis-server` for tests: its own temporary directory, listening only on a Unix
  * socket there, stopped by pid. `redis-server` must be on the PATH.

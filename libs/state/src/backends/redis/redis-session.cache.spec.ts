@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { StateBackendUnavailableError } from '../../state.errors';
-import { RedisTestServer } from '../../testing/redis-server';
+import { commandCallsOf, RedisTestServer } from '../../testing/redis-server';
 import { sleep, waitFor } from '../../testing/wait';
 import type { StateBackend } from '../state-backend';
 import { redisClientOptions } from './redis-connection';
@@ -56,12 +56,7 @@ function store(state: StateBackend): RedisSessionStore {
 
 /** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
 async function commandCalls(): Promise<Record<string, number>> {
-  const info = await admin.info('commandstats');
-  const calls: Record<string, number> = {};
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls[match[1]] = Number(match[2]);
-  }
-  return calls;
+  return commandCallsOf(await admin.info('commandstats'));
 }
 
 /** Reads the session until `predicate` holds, for at most one second. */

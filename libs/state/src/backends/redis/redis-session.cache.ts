@@ -192,10 +192,7 @@ export class RedisSessionCache {
   invalidate(keys: Iterable<string>): void {
     this.epoch += 1;
     for (const key of keys) {
-      const sessionId = this.ids.get(key);
-      if (sessionId !== undefined) {
-        this.remove(sessionId);
-      }
+      this.forget(key);
     }
   }
 
