@@ -1,40 +1,105 @@
-export * from './models';
-export * from './state.errors';
-export * from './state.options';
+// The public API of @livegate/state: named exports only. Test helpers are `@livegate/state/testing`.
+
+// Module and options
+export { StateModule } from './state.module';
+export type {
+  ResolvedStateOptions,
+  StateBackendName,
+  StateModuleAsyncOptions,
+  StateModuleOptions,
+} from './state.options';
+export { STATE_OPTIONS } from './state.constants';
 export {
   DEPLOY_ENV_PREFIX,
   STATE_ENV_VARIABLES,
   generateWorkerId,
   resolveStateOptions,
-  stateEnvironment,
 } from './state.config';
-export { STATE_OPTIONS } from './state.constants';
+
+// Errors
 export {
-  MAX_ID_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_METADATA_BYTES,
-  assertId,
-  assertName,
-  assertTtl,
-} from './validation';
+  StateBackendBusyError,
+  StateBackendUnavailableError,
+  StateConfigurationError,
+  StateConflictError,
+  StateError,
+  StateNotFoundError,
+  StateNotSupportedError,
+  StateStorageFullError,
+  StateValidationError,
+} from './state.errors';
+export { StateExceptionFilter, type ErrorBody } from './state-exception.filter';
+
+// Input rules shared by every store
+export { MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_NAME_LENGTH, assertId } from './common/validation';
+
+// Widgets
+export { WidgetStore } from './widgets/widget-store';
+export type { RegisterWidgetOptions, WidgetRecord } from './widgets/widget.models';
+
+// Events
+export { EventBus } from './events/event-bus';
+export type {
+  EventHandler,
+  PublishEventInput,
+  StateEvent,
+  Unsubscribe,
+} from './events/event.models';
+
+// Connections
+export { ConnectionRouter } from './connections/connection-router';
+export type { ConnectionInfo, RegisterConnectionOptions } from './connections/connection.models';
+
+// Sessions, roles and permissions
+export { SessionStore } from './sessions/session-store';
+export type { CreateSessionInput, UserSession } from './sessions/session.models';
+export { generateSessionId } from './sessions/session.validation';
 export {
   DEFAULT_ROLE_PERMISSIONS,
   RESOURCE_TYPES,
-  assertResourceType,
   resourceKey,
-  type ResourceType,
   type ResourceGrants,
-} from './roles';
-export { generateSessionId } from './sessions';
-export { WidgetStore } from './stores/widget-store';
-export { EventBus } from './stores/event-bus';
-export { ConnectionRouter } from './stores/connection-router';
-export { SessionStore } from './stores/session-store';
-export { ChatStore, MAX_MESSAGES_PER_THREAD, DEFAULT_MESSAGE_PAGE_SIZE } from './stores/chat-store';
-export * from './callbacks/callback-registry';
-export * from './state.service';
-export * from './state.module';
-export * from './state-exception.filter';
+  type ResourceType,
+} from './sessions/roles';
+
+// Chat
+export { ChatStore, DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './chat/chat-store';
+export {
+  CHAT_ROLES,
+  TOOL_CALL_STATUSES,
+  type AppendMessageInput,
+  type ArtifactRecord,
+  type ChatMessage,
+  type ChatRole,
+  type ChatThread,
+  type GetMessagesOptions,
+  type LogArtifactInput,
+  type LogResourceInput,
+  type LogSkillInput,
+  type LogTokenUsageInput,
+  type LogToolCallInput,
+  type MessageSearchResult,
+  type ResourceRecord,
+  type SaveThreadInput,
+  type SearchMessagesOptions,
+  type SkillRecord,
+  type TokenUsageRecord,
+  type ToolCallRecord,
+  type ToolCallStatus,
+  type UsageScope,
+  type UsageStats,
+} from './chat/chat.models';
+
+// Callbacks and the state service
+export {
+  CallbackRegistry,
+  type CallbackFailureReason,
+  type CallbackOutcome,
+  type WidgetCallback,
+} from './callbacks/callback-registry';
+export { StateService, type DeliveryOutcome, type WidgetEventListener } from './state.service';
+
+// Backends
 export type { StateBackend, StateBackendFactory } from './backends/state-backend';
 export { createMemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend';
 export {

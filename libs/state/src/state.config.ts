@@ -11,7 +11,7 @@ import {
   type StateBackendName,
   type StateModuleOptions,
 } from './state.options';
-import { MAX_ID_LENGTH } from './validation';
+import { MAX_ID_LENGTH } from './common/validation';
 
 /** Prefix of every state and auth environment variable. */
 export const DEPLOY_ENV_PREFIX = 'LIVEGATE_DEPLOY__';

@@ -20,11 +20,11 @@ import { StateConfigurationError } from './state.errors';
 import { StateModule } from './state.module';
 import type { ResolvedStateOptions } from './state.options';
 import { StateService } from './state.service';
-import { ChatStore } from './stores/chat-store';
-import { ConnectionRouter } from './stores/connection-router';
-import { EventBus } from './stores/event-bus';
-import { SessionStore } from './stores/session-store';
-import { WidgetStore } from './stores/widget-store';
+import { ChatStore } from './chat/chat-store';
+import { ConnectionRouter } from './connections/connection-router';
+import { EventBus } from './events/event-bus';
+import { SessionStore } from './sessions/session-store';
+import { WidgetStore } from './widgets/widget-store';
 
 const ENV_KEYS = [
   'STATE_BACKEND',

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import type { StateEvent } from './models';
+import type { StateEvent } from './events/event.models';
 import { StateModule } from './state.module';
 import { StateService } from './state.service';
-import { ConnectionRouter } from './stores/connection-router';
-import { WidgetStore } from './stores/widget-store';
+import { ConnectionRouter } from './connections/connection-router';
+import { WidgetStore } from './widgets/widget-store';
 import { waitFor, sleep } from './testing/wait';
 
 describe('StateService (memory backend)', () => {

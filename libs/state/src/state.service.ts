@@ -11,23 +11,18 @@ import {
   type CallbackOutcome,
   type WidgetCallback,
 } from './callbacks/callback-registry';
-import type {
-  ConnectionInfo,
-  CreateSessionInput,
-  RegisterConnectionOptions,
-  StateEvent,
-  Unsubscribe,
-  UserSession,
-  WidgetRecord,
-} from './models';
+import type { ConnectionInfo, RegisterConnectionOptions } from './connections/connection.models';
+import type { CreateSessionInput, UserSession } from './sessions/session.models';
+import type { StateEvent, Unsubscribe } from './events/event.models';
+import type { WidgetRecord } from './widgets/widget.models';
 import { STATE_OPTIONS } from './state.constants';
 import { StateValidationError } from './state.errors';
 import type { ResolvedStateOptions } from './state.options';
-import { ConnectionRouter } from './stores/connection-router';
-import { EventBus } from './stores/event-bus';
-import { SessionStore } from './stores/session-store';
-import { WidgetStore } from './stores/widget-store';
-import { assertId } from './validation';
+import { ConnectionRouter } from './connections/connection-router';
+import { EventBus } from './events/event-bus';
+import { SessionStore } from './sessions/session-store';
+import { WidgetStore } from './widgets/widget-store';
+import { assertId } from './common/validation';
 
 /** Channel every worker listens on for events addressed to all of a widget's connections. */
 export const BROADCAST_CHANNEL = 'widget-events';

@@ -1,9 +1,9 @@
 import type { ResolvedStateOptions, StateBackendName } from '../state.options';
-import type { ChatStore } from '../stores/chat-store';
-import type { ConnectionRouter } from '../stores/connection-router';
-import type { EventBus } from '../stores/event-bus';
-import type { SessionStore } from '../stores/session-store';
-import type { WidgetStore } from '../stores/widget-store';
+import type { ChatStore } from '../chat/chat-store';
+import type { ConnectionRouter } from '../connections/connection-router';
+import type { EventBus } from '../events/event-bus';
+import type { SessionStore } from '../sessions/session-store';
+import type { WidgetStore } from '../widgets/widget-store';
 
 /** One backend: every store, sharing whatever connection the backend holds. */
 export interface StateBackend {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { assertId } from '../validation';
+import { assertId } from '../common/validation';
 
 /** A widget event handler. Its return value is the result of `invokeCallback`. */
 export type WidgetCallback<TData = unknown, TResult = unknown> = (

@@ -7,8 +7,8 @@ import type {
   MessageSearchResult,
   SearchMessagesOptions,
   UsageScope,
-} from '../models';
-import { ChatStore } from '../stores/chat-store';
+} from '../chat/chat.models';
+import { ChatStore } from '../chat/chat-store';
 import {
   DEFAULT_CONTRACT_TTLS,
   expectConflictError,

@@ -4,8 +4,8 @@ import type {
   ChatThread,
   GetMessagesOptions,
   SaveThreadInput,
-} from '../models';
-import { ChatStore } from '../stores/chat-store';
+} from '../chat/chat.models';
+import { ChatStore } from '../chat/chat-store';
 import {
   DEFAULT_CONTRACT_TTLS,
   expectConflictError,

@@ -1,4 +1,4 @@
-import { ConnectionRouter } from '../stores/connection-router';
+import { ConnectionRouter } from '../connections/connection-router';
 import {
   DEFAULT_CONTRACT_TTLS,
   SHORT_CONTRACT_TTLS,

@@ -1,5 +1,5 @@
-import type { EventHandler, StateEvent } from '../models';
-import { EventBus } from '../stores/event-bus';
+import type { EventHandler, StateEvent } from '../events/event.models';
+import { EventBus } from '../events/event-bus';
 import {
   DEFAULT_CONTRACT_TTLS,
   expectTimeWithin,

@@ -1,6 +1,6 @@
-import type { CreateSessionInput } from '../models';
-import type { ResourceType } from '../roles';
-import { SessionStore } from '../stores/session-store';
+import type { CreateSessionInput } from '../sessions/session.models';
+import type { ResourceType } from '../sessions/roles';
+import { SessionStore } from '../sessions/session-store';
 import {
   DEFAULT_CONTRACT_TTLS,
   SHORT_CONTRACT_TTLS,

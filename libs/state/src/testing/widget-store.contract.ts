@@ -1,5 +1,5 @@
-import type { WidgetRecord } from '../models';
-import { WidgetStore } from '../stores/widget-store';
+import type { WidgetRecord } from '../widgets/widget.models';
+import { WidgetStore } from '../widgets/widget-store';
 import {
   DEFAULT_CONTRACT_TTLS,
   SHORT_CONTRACT_TTLS,

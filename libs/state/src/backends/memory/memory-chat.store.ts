@@ -10,9 +10,13 @@ import {
   prepareTokenUsage,
   prepareToolCall,
   prepareUsageScope,
-} from '../../audit';
-import { prepareMessage, prepareMessageQuery, prepareThreadInput } from '../../chat';
-import { bm25Scores, searchTerms } from '../../message-search';
+} from '../../chat/chat-audit.validation';
+import {
+  prepareMessage,
+  prepareMessageQuery,
+  prepareThreadInput,
+} from '../../chat/chat.validation';
+import { bm25Scores, searchTerms } from '../../chat/message-search';
 import type {
   AppendMessageInput,
   ArtifactRecord,
@@ -33,10 +37,10 @@ import type {
   ToolCallRecord,
   UsageScope,
   UsageStats,
-} from '../../models';
+} from '../../chat/chat.models';
 import { StateConflictError, StateNotFoundError } from '../../state.errors';
-import { ChatStore, MAX_MESSAGES_PER_THREAD } from '../../stores/chat-store';
-import { assertId } from '../../validation';
+import { ChatStore, MAX_MESSAGES_PER_THREAD } from '../../chat/chat-store';
+import { assertId } from '../../common/validation';
 
 interface StoredMessage {
   message: ChatMessage;

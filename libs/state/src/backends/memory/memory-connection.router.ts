@@ -1,7 +1,10 @@
-import type { ConnectionInfo, RegisterConnectionOptions } from '../../models';
-import { ConnectionRouter } from '../../stores/connection-router';
-import { assertId, assertTtl, ttlToMs } from '../../validation';
-import { prepareConnection } from '../../widgets';
+import type {
+  ConnectionInfo,
+  RegisterConnectionOptions,
+} from '../../connections/connection.models';
+import { ConnectionRouter } from '../../connections/connection-router';
+import { assertId, assertTtl, ttlToMs } from '../../common/validation';
+import { prepareConnection } from '../../connections/connection.validation';
 import { ExpiringMap } from './expiring-map';
 
 /** Connection routing in process memory. */

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelHandlers } from '../../channel-handlers';
-import { toWireEvent } from '../../events';
-import type { EventHandler, PublishEventInput, StateEvent, Unsubscribe } from '../../models';
-import { EventBus } from '../../stores/event-bus';
+import { ChannelHandlers } from '../../events/channel-handlers';
+import { toWireEvent } from '../../events/wire-event';
+import type {
+  EventHandler,
+  PublishEventInput,
+  StateEvent,
+  Unsubscribe,
+} from '../../events/event.models';
+import { EventBus } from '../../events/event-bus';
 
 /** Publish/subscribe within one process. Delivery is asynchronous, as on every backend. */
 export class MemoryEventBus extends EventBus {

@@ -1,7 +1,11 @@
-import type { RegisterWidgetOptions, WidgetRecord } from '../../models';
-import { WidgetStore } from '../../stores/widget-store';
-import { assertId, assertTtl, ttlToMs } from '../../validation';
-import { assertWidgetHtml, assertWidgetToken, prepareWidget } from '../../widgets';
+import type { RegisterWidgetOptions, WidgetRecord } from '../../widgets/widget.models';
+import { WidgetStore } from '../../widgets/widget-store';
+import { assertId, assertTtl, ttlToMs } from '../../common/validation';
+import {
+  assertWidgetHtml,
+  assertWidgetToken,
+  prepareWidget,
+} from '../../widgets/widget.validation';
 import { ExpiringMap } from './expiring-map';
 
 /** Widgets in process memory. */

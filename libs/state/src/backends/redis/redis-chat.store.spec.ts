@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { StateConflictError, StateNotFoundError } from '../../state.errors';
-import { MAX_MESSAGES_PER_THREAD, type ChatStore } from '../../stores/chat-store';
+import { MAX_MESSAGES_PER_THREAD, type ChatStore } from '../../chat/chat-store';
 import { RedisTestServer } from '../../testing/redis-server';
 import { sleep } from '../../testing/wait';
 import { MemoryChatStore } from '../memory/memory-chat.store';

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { ChannelHandlers } from '../../channel-handlers';
-import { decodeWireEvent, encodeWireEvent, toWireEvent } from '../../events';
-import type { EventHandler, PublishEventInput, StateEvent, Unsubscribe } from '../../models';
-import { EventBus } from '../../stores/event-bus';
+import { ChannelHandlers } from '../../events/channel-handlers';
+import { decodeWireEvent, encodeWireEvent, toWireEvent } from '../../events/wire-event';
+import type {
+  EventHandler,
+  PublishEventInput,
+  StateEvent,
+  Unsubscribe,
+} from '../../events/event.models';
+import { EventBus } from '../../events/event-bus';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 

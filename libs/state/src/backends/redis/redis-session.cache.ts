@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { UserSession } from '../../models';
-import { freezeSession } from '../../sessions';
+import type { UserSession } from '../../sessions/session.models';
+import { freezeSession } from '../../sessions/session.validation';
 
 /** How often the cache PINGs Redis on the subscriber connection. */
 export const SESSION_CACHE_PING_INTERVAL_MS = 250;

@@ -1,14 +1,14 @@
-import type { CreateSessionInput, UserSession } from '../../models';
+import type { CreateSessionInput, UserSession } from '../../sessions/session.models';
 import {
   assertPermissionQuery,
   DEFAULT_ROLE_PERMISSIONS,
   sessionAllows,
   type ResourceType,
-} from '../../roles';
-import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions';
+} from '../../sessions/roles';
+import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions/session.validation';
 import { StateConflictError, StateValidationError } from '../../state.errors';
-import { SessionStore } from '../../stores/session-store';
-import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
+import { SessionStore } from '../../sessions/session-store';
+import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../common/validation';
 import type { RedisConnection } from './redis-connection';
 import { fieldsToRecord, isPresent } from './redis-fields';
 import { sessionKeyOf, type RedisKeys } from './redis-keys';

@@ -1,5 +1,5 @@
-import { searchTerms } from '../../message-search';
-import type { ChatStore } from '../../stores/chat-store';
+import { searchTerms } from '../../chat/message-search';
+import type { ChatStore } from '../../chat/chat-store';
 import { MemoryChatStore } from '../memory/memory-chat.store';
 import { useSqliteSandbox } from './sqlite-test.helpers';
 import type { SqliteStateBackend } from './sqlite.backend';

@@ -10,9 +10,13 @@ import {
   prepareTokenUsage,
   prepareToolCall,
   prepareUsageScope,
-} from '../../audit';
-import { prepareMessage, prepareMessageQuery, prepareThreadInput } from '../../chat';
-import { ftsMatchExpression } from '../../message-search';
+} from '../../chat/chat-audit.validation';
+import {
+  prepareMessage,
+  prepareMessageQuery,
+  prepareThreadInput,
+} from '../../chat/chat.validation';
+import { ftsMatchExpression } from '../../chat/message-search';
 import type {
   AppendMessageInput,
   ArtifactRecord,
@@ -35,10 +39,10 @@ import type {
   ToolCallStatus,
   UsageScope,
   UsageStats,
-} from '../../models';
+} from '../../chat/chat.models';
 import { StateConflictError, StateNotFoundError } from '../../state.errors';
-import { ChatStore, MAX_MESSAGES_PER_THREAD } from '../../stores/chat-store';
-import { assertId } from '../../validation';
+import { ChatStore, MAX_MESSAGES_PER_THREAD } from '../../chat/chat-store';
+import { assertId } from '../../common/validation';
 import type { SqliteDatabase } from './sqlite-database';
 
 type Json = Record<string, unknown>;

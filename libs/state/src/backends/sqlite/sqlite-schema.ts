@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { DEFAULT_ROLE_PERMISSIONS } from '../../roles';
+import { DEFAULT_ROLE_PERMISSIONS } from '../../sessions/roles';
 import { StateConfigurationError } from '../../state.errors';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */

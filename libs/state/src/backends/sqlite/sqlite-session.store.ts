@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { CreateSessionInput, UserSession } from '../../models';
-import { assertPermissionQuery, sessionAllows, type ResourceType } from '../../roles';
-import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions';
+import type { CreateSessionInput, UserSession } from '../../sessions/session.models';
+import { assertPermissionQuery, sessionAllows, type ResourceType } from '../../sessions/roles';
+import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions/session.validation';
 import { StateConflictError } from '../../state.errors';
-import { SessionStore } from '../../stores/session-store';
-import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../validation';
+import { SessionStore } from '../../sessions/session-store';
+import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../common/validation';
 import type { SqliteDatabase } from './sqlite-database';
 
 interface SessionRow {

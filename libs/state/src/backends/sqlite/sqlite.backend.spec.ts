@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { DEFAULT_ROLE_PERMISSIONS } from '../../roles';
+import { DEFAULT_ROLE_PERMISSIONS } from '../../sessions/roles';
 import { Logger } from '@nestjs/common';
 import {
   StateBackendBusyError,

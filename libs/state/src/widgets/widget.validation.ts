@@ -1,16 +1,11 @@
-import type {
-  ConnectionInfo,
-  RegisterConnectionOptions,
-  RegisterWidgetOptions,
-  WidgetRecord,
-} from './models';
+import type { RegisterWidgetOptions, WidgetRecord } from './widget.models';
 import {
   assertId,
   assertText,
   MAX_HTML_LENGTH,
   MAX_TOKEN_LENGTH,
   normalizeMetadata,
-} from './validation';
+} from '../common/validation';
 
 export function assertWidgetHtml(html: unknown): asserts html is string {
   assertText('html', html, MAX_HTML_LENGTH);
@@ -47,33 +42,6 @@ export function prepareWidget(
     metadata: normalizeMetadata('metadata', options.metadata),
     createdAt: now,
     updatedAt: now,
-    expiresAt: now + ttlMs,
-  };
-}
-
-/** Validates `registerConnection` input and builds the connection every backend stores. */
-export function prepareConnection(
-  widgetId: string,
-  workerId: string,
-  options: RegisterConnectionOptions,
-  ttlMs: number,
-  now = Date.now(),
-): ConnectionInfo {
-  assertId('widgetId', widgetId);
-  assertId('workerId', workerId);
-  if (options.userId !== undefined) {
-    assertId('userId', options.userId);
-  }
-  if (options.sessionId !== undefined) {
-    assertId('sessionId', options.sessionId);
-  }
-  return {
-    widgetId,
-    workerId,
-    userId: options.userId ?? null,
-    sessionId: options.sessionId ?? null,
-    connectedAt: now,
-    lastHeartbeat: now,
     expiresAt: now + ttlMs,
   };
 }

@@ -1,5 +1,5 @@
-import type { CreateSessionInput, UserSession } from '../models';
-import type { ResourceType } from '../roles';
+import type { CreateSessionInput, UserSession } from './session.models';
+import type { ResourceType } from './roles';
 
 /**
  * User sessions, the role table and permission checks. Sessions expire after their TTL; a refresh

@@ -1,4 +1,4 @@
-import type { UsageStats } from '../models';
+import type { UsageStats } from './chat.models';
 import { StateNotSupportedError } from '../state.errors';
 import { ChatStore } from './chat-store';
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { EventHandler, StateEvent } from './models';
-import { assertId } from './validation';
+import type { EventHandler, StateEvent } from './event.models';
+import { assertId } from '../common/validation';
 
 /**
  * An event bus's local subscriptions, by channel, and their delivery: each handler gets its own

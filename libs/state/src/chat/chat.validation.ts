@@ -5,10 +5,10 @@ import {
   type ChatMessage,
   type GetMessagesOptions,
   type SaveThreadInput,
-} from './models';
-import { StateValidationError } from './state.errors';
-import { DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './stores/chat-store';
-import { assertId, assertLimit, assertText, normalizeMetadata } from './validation';
+} from './chat.models';
+import { StateValidationError } from '../state.errors';
+import { DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './chat-store';
+import { assertId, assertLimit, assertText, normalizeMetadata } from '../common/validation';
 
 /** Longest thread title and message content, in characters. */
 export const MAX_TITLE_LENGTH = 1024;

@@ -1,6 +1,6 @@
-import type { PublishEventInput, StateEvent } from './models';
-import { StateValidationError } from './state.errors';
-import { assertId } from './validation';
+import type { PublishEventInput, StateEvent } from './event.models';
+import { StateValidationError } from '../state.errors';
+import { assertId } from '../common/validation';
 
 /** Largest serialized event data, in bytes of JSON. */
 export const MAX_EVENT_DATA_BYTES = 1024 * 1024;

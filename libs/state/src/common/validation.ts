@@ -1,4 +1,4 @@
-import { StateValidationError } from './state.errors';
+import { StateValidationError } from '../state.errors';
 
 /** Longest id (widget, session, user, channel, thread, message, worker) accepted by any store. */
 export const MAX_ID_LENGTH = 256;

@@ -18,7 +18,7 @@ import type {
   ToolCallRecord,
   UsageScope,
   UsageStats,
-} from '../models';
+} from './chat.models';
 import { StateNotSupportedError } from '../state.errors';
 
 /** Most messages one thread keeps; appending more evicts the oldest. */

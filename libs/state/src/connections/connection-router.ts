@@ -1,4 +1,4 @@
-import type { ConnectionInfo, RegisterConnectionOptions } from '../models';
+import type { ConnectionInfo, RegisterConnectionOptions } from './connection.models';
 
 /**
  * Which worker holds each widget's WebSocket connection. Connections expire after the connection

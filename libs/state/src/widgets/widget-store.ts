@@ -1,4 +1,4 @@
-import type { RegisterWidgetOptions, WidgetRecord } from '../models';
+import type { RegisterWidgetOptions, WidgetRecord } from './widget.models';
 
 /**
  * Widget HTML, tokens and metadata. Widgets expire after the widget TTL (24 h by default);

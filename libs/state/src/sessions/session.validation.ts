@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateSessionInput, UserSession } from './models';
+import type { CreateSessionInput, UserSession } from './session.models';
 import { assertResourceGrants } from './roles';
-import { StateValidationError } from './state.errors';
-import { assertId, assertTtl, normalizeMetadata, normalizeNames, ttlToMs } from './validation';
+import { StateValidationError } from '../state.errors';
+import {
+  assertId,
+  assertTtl,
+  normalizeMetadata,
+  normalizeNames,
+  ttlToMs,
+} from '../common/validation';
 
 /** A new session id: 256 random bits, base64url (43 characters). */
 export function generateSessionId(): string {

@@ -1,5 +1,5 @@
-import { StateValidationError } from './state.errors';
-import { assertId, assertName, normalizeNames } from './validation';
+import { StateValidationError } from '../state.errors';
+import { assertId, assertName, normalizeNames } from '../common/validation';
 
 /** The role table every backend is seeded with. Roles are flat: permissions are the union. */
 export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_CONTENT_LENGTH, MAX_TITLE_LENGTH } from './chat';
+import { MAX_CONTENT_LENGTH, MAX_TITLE_LENGTH } from './chat.validation';
 import {
   TOOL_CALL_STATUSES,
   type ArtifactRecord,
@@ -16,10 +16,16 @@ import {
   type ToolCallStatus,
   type UsageScope,
   type UsageStats,
-} from './models';
+} from './chat.models';
 import { searchTerms } from './message-search';
-import { StateConflictError, StateValidationError } from './state.errors';
-import { assertId, assertLimit, assertName, assertText, normalizeMetadata } from './validation';
+import { StateConflictError, StateValidationError } from '../state.errors';
+import {
+  assertId,
+  assertLimit,
+  assertName,
+  assertText,
+  normalizeMetadata,
+} from '../common/validation';
 
 /** Longest tool call error text, in characters. */
 export const MAX_ERROR_LENGTH = 64 * 1024;

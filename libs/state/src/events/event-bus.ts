@@ -1,4 +1,4 @@
-import type { EventHandler, PublishEventInput, StateEvent, Unsubscribe } from '../models';
+import type { EventHandler, PublishEventInput, StateEvent, Unsubscribe } from './event.models';
 
 /**
  * Publish/subscribe between workers. Handlers run after `publish` resolves; a throwing handler is
