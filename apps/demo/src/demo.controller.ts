@@ -38,7 +38,7 @@ export class DemoController {
   @Public()
   @Get('health')
   health(): { status: 'ok'; backend: string } {
-    return { status: 'ok', backend: this.options.backend };
+    return { status: 'ok', backend: String(this.options.backend) };
   }
 
   /** The registered widgets. Signed-in users only when auth is enabled. */
@@ -61,7 +61,7 @@ export class DemoController {
       .join('\n');
     return page(
       'Livegate demo',
-      `<p>Backend: ${escapeHtml(this.options.backend)}. Signed in as ${escapeHtml(
+      `<p>Backend: ${escapeHtml(String(this.options.backend))}. Signed in as ${escapeHtml(
         user.name ?? 'nobody',
       )}.</p>
 <h2>Widgets</h2>

@@ -55,10 +55,54 @@ describe('resolveAuthOptions', () => {
     [{}, { AUTH_ENABLED: 'true', TOKEN_SECRET: 'short' }, /at least 32/],
     [{}, { AUTH_ENABLED: 'maybe' }, /LIVEGATE_DEPLOY__AUTH_ENABLED="maybe"/],
     [{}, { AUTH_SESSION_COOKIE: 'bad cookie' }, /AUTH_SESSION_COOKIE/],
-    [{ enabled: true, tokenSecret: SECRET, sessionTtl: 0 }, {}, /session TTL/],
+    [{ enabled: true, tokenSecret: SECRET, sessionTtl: 0 }, {}, /option sessionTtl=0 must be/],
   ])('stops on %j %j', (options, environment, message) => {
     expect(() => resolveAuthOptions(options, environment)).toThrow(AuthConfigurationError);
     expect(() => resolveAuthOptions(options, environment)).toThrow(message);
+  });
+
+  it.each([
+    [{ sessionCookie: 'bad cookie' }, 'option sessionCookie="bad cookie"'],
+    [{ authHeader: 'X:Y' }, 'option authHeader="X:Y"'],
+    [{ allowedOrigins: ['https://app.example.com/'] }, 'option allowedOrigins='],
+    [{ allowedOrigins: ['app.example.com'] }, 'option allowedOrigins='],
+    [{ publicPaths: ['health'] }, 'option publicPaths='],
+    [{ defaultRoles: ['has space'] }, 'option defaultRoles='],
+    [{ secureCookies: 'sometimes' }, 'option secureCookies="sometimes"'],
+    [{ tokenSecret: 'short' }, 'option tokenSecret=(hidden) is too short'],
+    [
+      { tokenSecret: { current: SECRET, previus: [] } },
+      'option tokenSecret=(hidden) has an unknown key',
+    ],
+  ])('checks the explicit option %j with the rule of its variable', (options, message) => {
+    expect(() => resolveAuthOptions(options as never, {})).toThrow(AuthConfigurationError);
+    expect(() => resolveAuthOptions(options as never, {})).toThrow(message);
+  });
+
+  it('refuses a short secret even while auth is disabled, without showing it', () => {
+    const attempt = () => resolveAuthOptions({}, { TOKEN_SECRET: 'tooshort-secret' });
+    expect(attempt).toThrow('LIVEGATE_DEPLOY__TOKEN_SECRET=(hidden) is too short');
+    expect(attempt).not.toThrow('tooshort-secret');
+  });
+
+  it('checks previous secrets and names their variable', () => {
+    expect(() =>
+      resolveAuthOptions({}, { TOKEN_SECRET: SECRET, TOKEN_PREVIOUS_SECRETS: 'old-and-short' }),
+    ).toThrow('LIVEGATE_DEPLOY__TOKEN_PREVIOUS_SECRETS');
+    expect(() => resolveAuthOptions({}, { TOKEN_PREVIOUS_SECRETS: SECRET })).toThrow(
+      'LIVEGATE_DEPLOY__TOKEN_PREVIOUS_SECRETS needs LIVEGATE_DEPLOY__TOKEN_SECRET',
+    );
+    // An explicit secret replaces both variables.
+    expect(
+      resolveAuthOptions({ tokenSecret: SECRET }, { TOKEN_PREVIOUS_SECRETS: 'ignored' })
+        .tokenSecret,
+    ).toBe(SECRET);
+  });
+
+  it('lists every bad auth variable at once', () => {
+    expect(() =>
+      resolveAuthOptions({}, { AUTH_ENABLED: 'maybe', AUTH_HEADER: 'a b', SESSION_TTL: '-1' }),
+    ).toThrow(/AUTH_ENABLED="maybe".*AUTH_HEADER="a b".*SESSION_TTL="-1"/);
   });
 
   it('names the cookie with __Host- when secure', () => {

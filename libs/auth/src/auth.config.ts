@@ -1,133 +1,170 @@
-import { registerAs } from '@nestjs/config';
-import { DEPLOY_ENV_PREFIX } from '@livegate/state';
+import {
+  DEPLOY_ENV_PREFIX,
+  booleanParser,
+  defineConfig,
+  listParser,
+  nameParser,
+  secondsParser,
+  textParser,
+  type ConfigParser,
+  type RawEnvironment,
+} from '@livegate/state';
 import { AuthConfigurationError } from './auth.errors';
 import type { AuthModuleOptions, ResolvedAuthOptions } from './auth.options';
-import { MIN_SECRET_LENGTH, type TokenSecrets } from './tokens';
+import { MIN_SECRET_LENGTH, assertTokenSecret, type TokenSecrets } from './tokens';
 
-type Parsed<T> = { value: T } | { error: string };
-
-const bool = (raw: string): Parsed<boolean> => {
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return { value: true };
-  if (['false', '0', 'no', 'off'].includes(value)) return { value: false };
-  return { error: 'must be true or false' };
+/** A token secret or rotation set, checked as the token functions will use it. */
+const secretParser: ConfigParser<TokenSecrets> = (input) => {
+  try {
+    assertTokenSecret(input, 'the secret');
+    return { value: input };
+  } catch (error) {
+    return { error: (error as Error).message.replace(/^the secret /, '') };
+  }
 };
-const list = (raw: string): Parsed<string[]> => ({
-  value: raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
-});
-const name = (raw: string): Parsed<string> =>
-  /^[A-Za-z0-9_.-]{1,64}$/.test(raw.trim())
-    ? { value: raw.trim() }
-    : { error: 'must be 1 to 64 letters, digits, `_`, `.` or `-`' };
 
-interface AuthVariable {
-  name: string;
-  option: keyof ResolvedAuthOptions | 'previousSecrets';
-  parse(raw: string): Parsed<unknown>;
-  description: string;
-  defaultText: string;
-}
+/** An `Origin` as browsers send it: scheme, host and port, nothing else. */
+const originParser: ConfigParser<string> = (input) => {
+  const text = typeof input === 'string' ? input.trim() : '';
+  let origin: string | undefined;
+  try {
+    origin = new URL(text).origin;
+  } catch {
+    origin = undefined;
+  }
+  return origin !== undefined && origin !== 'null' && origin === text
+    ? { value: text }
+    : { error: 'must be an origin such as https://app.example.com (no path, no trailing slash)' };
+};
 
-/** Every `LIVEGATE_DEPLOY__` variable the auth module reads, with its default. */
-export const AUTH_ENV_VARIABLES: readonly AuthVariable[] = [
-  {
-    name: 'AUTH_ENABLED',
-    option: 'enabled',
-    parse: bool,
-    description: 'Require authentication (otherwise every request is a local admin)',
-    defaultText: 'false',
-  },
-  {
-    name: 'AUTH_SESSION_COOKIE',
-    option: 'sessionCookie',
-    parse: name,
-    description: 'Session cookie name (`__Host-` prefixed when secure)',
-    defaultText: 'livegate_session',
-  },
-  {
-    name: 'AUTH_HEADER',
-    option: 'authHeader',
-    parse: name,
-    description: 'Header carrying `Bearer <session id>`',
-    defaultText: 'Authorization',
-  },
-  {
-    name: 'TOKEN_SECRET',
-    option: 'tokenSecret',
-    parse: (raw) => ({ value: raw }),
-    description: `Token signing secret (at least ${MIN_SECRET_LENGTH} characters, the same on every worker); required when auth is enabled`,
-    defaultText: '(none)',
-  },
-  {
-    name: 'TOKEN_PREVIOUS_SECRETS',
-    option: 'previousSecrets',
-    parse: list,
-    description: 'Earlier secrets still accepted when verifying tokens (comma separated)',
-    defaultText: '(none)',
-  },
-  {
-    name: 'AUTH_REQUIRE_FOR_WIDGETS',
-    option: 'requireAuthForWidgets',
-    parse: bool,
-    description: 'Widgets need an authenticated principal with read permission',
-    defaultText: 'false',
-  },
-  {
-    name: 'AUTH_PUBLIC_PATHS',
-    option: 'publicPaths',
-    parse: list,
-    description: 'Paths the auth middleware skips (comma separated, `/prefix/*` allowed)',
-    defaultText: '/health',
-  },
-  {
-    name: 'DEFAULT_ROLES',
-    option: 'defaultRoles',
-    parse: list,
-    description: 'Roles of new login sessions',
-    defaultText: 'viewer',
-  },
-  {
-    name: 'ADMIN_USERS',
-    option: 'adminUsers',
-    parse: list,
-    description: 'User ids given the admin role at login',
-    defaultText: '(empty)',
-  },
-  {
-    name: 'AUTH_ALLOWED_ORIGINS',
-    option: 'allowedOrigins',
-    parse: list,
-    description: 'Origins allowed to open WebSocket connections (same origin when empty)',
-    defaultText: '(empty)',
-  },
-  {
-    name: 'AUTH_SECURE_COOKIES',
-    option: 'secureCookies',
-    parse: bool,
-    description: 'Cookies with `Secure` and the `__Host-` prefix',
-    defaultText: 'true',
-  },
-];
+const pathEntryParser: ConfigParser<string> = (input) =>
+  typeof input === 'string' && /^\/[^\s?#]*$/.test(input.trim())
+    ? { value: input.trim() }
+    : { error: 'must be a path starting with / (a trailing /* matches below it)' };
 
-export type AuthEnvironment = Record<string, string | undefined>;
-
-/** The `@nestjs/config` namespace holding the raw auth variables. */
-export const authEnvironment = registerAs('livegate.auth', (): AuthEnvironment =>
-  Object.fromEntries(
-    [...AUTH_ENV_VARIABLES.map((variable) => variable.name), 'SESSION_TTL'].map((variable) => [
-      variable,
-      process.env[DEPLOY_ENV_PREFIX + variable],
-    ]),
-  ),
+const roleParser = nameParser(
+  /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/,
+  'a role name: letters, digits and _ . : -, at most 64 characters',
 );
 
-function secretsOf(secret: TokenSecrets | undefined): string[] {
-  if (secret === undefined) return [];
-  return typeof secret === 'string' ? [secret] : [secret.current, ...(secret.previous ?? [])];
-}
+/** What the auth configuration resolves, before the previous secrets join the current one. */
+type AuthSettings = ResolvedAuthOptions & { previousSecrets: string[] };
+
+/** The auth module's configuration: every `LIVEGATE_DEPLOY__` variable it reads and its default. */
+export const AUTH_CONFIG = defineConfig<AuthSettings>({
+  prefix: DEPLOY_ENV_PREFIX,
+  title: 'auth',
+  error: (message) => new AuthConfigurationError(message),
+  variables: {
+    enabled: {
+      env: 'AUTH_ENABLED',
+      parse: booleanParser(),
+      default: false,
+      description: 'Require authentication (otherwise every request is a local admin)',
+      defaultText: 'false',
+    },
+    sessionCookie: {
+      env: 'AUTH_SESSION_COOKIE',
+      parse: nameParser(),
+      default: 'livegate_session',
+      description: 'Session cookie name (`__Host-` prefixed when secure)',
+      defaultText: 'livegate_session',
+    },
+    authHeader: {
+      env: 'AUTH_HEADER',
+      parse: nameParser(),
+      default: 'Authorization',
+      description: 'Header carrying `Bearer <session id>`',
+      defaultText: 'Authorization',
+    },
+    tokenSecret: {
+      env: 'TOKEN_SECRET',
+      parse: secretParser,
+      description: `Token signing secret (at least ${MIN_SECRET_LENGTH} characters, the same on every worker); required when auth is enabled`,
+      defaultText: '(none)',
+      secret: true,
+    },
+    previousSecrets: {
+      env: 'TOKEN_PREVIOUS_SECRETS',
+      parse: listParser(textParser()),
+      default: () => [],
+      description: 'Earlier secrets still accepted when verifying tokens (comma separated)',
+      defaultText: '(none)',
+      secret: true,
+    },
+    sessionTtl: {
+      env: 'SESSION_TTL',
+      parse: secondsParser(),
+      default: 86400,
+      description: 'Seconds a login session lives (also the state default)',
+      defaultText: '86400',
+    },
+    requireAuthForWidgets: {
+      env: 'AUTH_REQUIRE_FOR_WIDGETS',
+      parse: booleanParser(),
+      default: false,
+      description: 'Widgets need an authenticated principal with read permission',
+      defaultText: 'false',
+    },
+    publicPaths: {
+      env: 'AUTH_PUBLIC_PATHS',
+      parse: listParser(pathEntryParser),
+      default: () => ['/health'],
+      description: 'Paths the auth middleware skips (comma separated, `/prefix/*` allowed)',
+      defaultText: '/health',
+    },
+    defaultRoles: {
+      env: 'DEFAULT_ROLES',
+      parse: listParser(roleParser),
+      default: () => ['viewer'],
+      description: 'Roles of new login sessions',
+      defaultText: 'viewer',
+    },
+    adminUsers: {
+      env: 'ADMIN_USERS',
+      parse: listParser(textParser()),
+      default: () => [],
+      description: 'User ids (or verified emails) given the admin role at login',
+      defaultText: '(empty)',
+    },
+    allowedOrigins: {
+      env: 'AUTH_ALLOWED_ORIGINS',
+      parse: listParser(originParser),
+      default: () => [],
+      description: 'Origins allowed to open WebSocket connections (same origin when empty)',
+      defaultText: '(empty)',
+    },
+    secureCookies: {
+      env: 'AUTH_SECURE_COOKIES',
+      parse: booleanParser(),
+      default: true,
+      description: 'Cookies with `Secure` and the `__Host-` prefix',
+      defaultText: 'true',
+    },
+  },
+  checks: [
+    ({ enabled, tokenSecret }) =>
+      enabled && tokenSecret === undefined
+        ? [
+            `${DEPLOY_ENV_PREFIX}TOKEN_SECRET is required when auth is enabled (at least ${MIN_SECRET_LENGTH} characters, the same on every worker)`,
+          ]
+        : [],
+    ({ tokenSecret, previousSecrets }) =>
+      previousSecrets.length > 0 && typeof tokenSecret !== 'string'
+        ? [
+            `${DEPLOY_ENV_PREFIX}TOKEN_PREVIOUS_SECRETS needs ${DEPLOY_ENV_PREFIX}TOKEN_SECRET (an explicit tokenSecret option replaces both)`,
+          ]
+        : [],
+  ],
+});
+
+/** Every `LIVEGATE_DEPLOY__` variable the auth module reads, for documentation. */
+export const AUTH_ENV_VARIABLES = AUTH_CONFIG.documentation();
+
+export type AuthEnvironment = RawEnvironment;
+
+/** The `@nestjs/config` namespace holding the raw auth variables. */
+export const authEnvironment = AUTH_CONFIG.namespace('livegate.auth');
 
 /**
  * Merges explicit options over the environment over the defaults. With auth enabled, a missing
@@ -137,81 +174,21 @@ export function resolveAuthOptions(
   options: AuthModuleOptions = {},
   environment: AuthEnvironment = {},
 ): ResolvedAuthOptions {
-  const errors: string[] = [];
-  const fromEnvironment: Record<string, unknown> = {};
-  for (const variable of AUTH_ENV_VARIABLES) {
-    const raw = environment[variable.name];
-    const overridden =
-      variable.option === 'previousSecrets'
-        ? options.tokenSecret !== undefined
-        : options[variable.option as keyof AuthModuleOptions] !== undefined;
-    if (raw === undefined || overridden) continue;
-    const parsed = variable.parse(raw);
-    if ('error' in parsed) {
-      errors.push(`${DEPLOY_ENV_PREFIX}${variable.name}=${JSON.stringify(raw)} ${parsed.error}`);
-    } else {
-      fromEnvironment[variable.option] = parsed.value;
-    }
-  }
-  let sessionTtl = options.sessionTtl;
-  if (sessionTtl === undefined && environment.SESSION_TTL !== undefined) {
-    sessionTtl = Number(environment.SESSION_TTL);
-  }
-  if (sessionTtl !== undefined && !(Number.isFinite(sessionTtl) && sessionTtl > 0)) {
-    errors.push(`session TTL ${JSON.stringify(sessionTtl)} must be a number of seconds above zero`);
-  }
-
-  const previous = (fromEnvironment.previousSecrets as string[] | undefined) ?? [];
-  const envSecret = fromEnvironment.tokenSecret as string | undefined;
-  const tokenSecret: TokenSecrets | undefined =
-    options.tokenSecret ??
-    (envSecret === undefined
-      ? undefined
-      : previous.length > 0
-        ? { current: envSecret, previous }
-        : envSecret);
-
-  const resolved: ResolvedAuthOptions = {
-    enabled: options.enabled ?? (fromEnvironment.enabled as boolean | undefined) ?? false,
-    sessionCookie:
-      options.sessionCookie ??
-      (fromEnvironment.sessionCookie as string | undefined) ??
-      'livegate_session',
-    authHeader:
-      options.authHeader ?? (fromEnvironment.authHeader as string | undefined) ?? 'Authorization',
-    tokenSecret,
-    sessionTtl: sessionTtl ?? 86400,
-    requireAuthForWidgets:
-      options.requireAuthForWidgets ??
-      (fromEnvironment.requireAuthForWidgets as boolean | undefined) ??
-      false,
-    publicPaths: options.publicPaths ??
-      (fromEnvironment.publicPaths as string[] | undefined) ?? ['/health'],
-    defaultRoles: options.defaultRoles ??
-      (fromEnvironment.defaultRoles as string[] | undefined) ?? ['viewer'],
-    adminUsers: options.adminUsers ?? (fromEnvironment.adminUsers as string[] | undefined) ?? [],
-    allowedOrigins:
-      options.allowedOrigins ?? (fromEnvironment.allowedOrigins as string[] | undefined) ?? [],
-    secureCookies:
-      options.secureCookies ?? (fromEnvironment.secureCookies as boolean | undefined) ?? true,
-  };
-
-  if (resolved.enabled) {
-    const secrets = secretsOf(resolved.tokenSecret);
-    if (secrets.length === 0) {
-      errors.push(
-        `${DEPLOY_ENV_PREFIX}TOKEN_SECRET is required when auth is enabled (at least ${MIN_SECRET_LENGTH} characters, the same on every worker)`,
-      );
-    } else if (
-      secrets.some((secret) => typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH)
-    ) {
-      errors.push(
-        `${DEPLOY_ENV_PREFIX}TOKEN_SECRET (and every previous secret) must be at least ${MIN_SECRET_LENGTH} characters`,
+  // An explicit secret (or rotation set) replaces both secret variables.
+  const ignored = options.tokenSecret !== undefined ? { TOKEN_PREVIOUS_SECRETS: undefined } : {};
+  const { previousSecrets, ...resolved } = AUTH_CONFIG.resolve(options, {
+    ...environment,
+    ...ignored,
+  });
+  if (previousSecrets.length > 0 && typeof resolved.tokenSecret === 'string') {
+    const tokenSecret = { current: resolved.tokenSecret, previous: previousSecrets };
+    const checked = secretParser(tokenSecret);
+    if ('error' in checked) {
+      throw new AuthConfigurationError(
+        `Invalid auth configuration: ${DEPLOY_ENV_PREFIX}TOKEN_PREVIOUS_SECRETS ${checked.error}`,
       );
     }
-  }
-  if (errors.length > 0) {
-    throw new AuthConfigurationError(`Invalid auth configuration: ${errors.join('; ')}`);
+    resolved.tokenSecret = tokenSecret;
   }
   return resolved;
 }

@@ -1,6 +1,7 @@
 export * from './auth.module';
 export * from './auth.options';
 export {
+  AUTH_CONFIG,
   AUTH_ENV_VARIABLES,
   authEnvironment,
   resolveAuthOptions,

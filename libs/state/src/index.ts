@@ -11,10 +11,36 @@ export type {
 export { STATE_OPTIONS } from './state.constants';
 export {
   DEPLOY_ENV_PREFIX,
+  STATE_CONFIG,
   STATE_ENV_VARIABLES,
   generateWorkerId,
   resolveStateOptions,
-} from './state.config';
+} from './config/state.config';
+
+// The configuration mechanism every Livegate library reads its environment with
+export {
+  LivegateConfig,
+  defineConfig,
+  type ConfigCheck,
+  type ConfigDefinition,
+  type ConfigDocumentationRow,
+  type ConfigVariable,
+  type ConfigVariables,
+  type RawEnvironment,
+} from './config/livegate-config';
+export {
+  booleanParser,
+  integerParser,
+  listParser,
+  nameParser,
+  oneOfParser,
+  pathParser,
+  secondsParser,
+  textParser,
+  urlParser,
+  type ConfigParser,
+  type ParseResult,
+} from './config/config-parsers';
 
 // Errors
 export {

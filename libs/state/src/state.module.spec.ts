@@ -14,7 +14,7 @@ import { SqliteChatStore } from './backends/sqlite/sqlite-chat.store';
 import { SqliteSessionStore } from './backends/sqlite/sqlite-session.store';
 import { SqliteWidgetStore } from './backends/sqlite/sqlite-widget.store';
 import { CallbackRegistry } from './callbacks/callback-registry';
-import { resolveStateOptions } from './state.config';
+import { resolveStateOptions } from './config/state.config';
 import { STATE_OPTIONS } from './state.constants';
 import { StateConfigurationError } from './state.errors';
 import { StateModule } from './state.module';

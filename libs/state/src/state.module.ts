@@ -12,7 +12,11 @@ import { createStateBackend } from './backends/create-state-backend';
 import type { StateBackend } from './backends/state-backend';
 import { CallbackRegistry } from './callbacks/callback-registry';
 import { STATE_BACKEND, STATE_MODULE_OPTIONS, STATE_OPTIONS } from './state.constants';
-import { resolveStateOptions, stateEnvironment, type StateEnvironment } from './state.config';
+import {
+  resolveStateOptions,
+  stateEnvironment,
+  type StateEnvironment,
+} from './config/state.config';
 import type {
   ResolvedStateOptions,
   StateModuleAsyncOptions,

@@ -1,4 +1,5 @@
 import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import type { StateBackendFactory } from './backends/state-backend';
 
 export type StateBackendName = 'memory' | 'sqlite' | 'redis';
 export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
@@ -11,14 +12,19 @@ export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
 export const DEFAULT_SESSION_CACHE_SIZE = 10_000;
 /** Default of `sessionCacheTtl`: seconds a cached session is served at most. */
 export const DEFAULT_SESSION_CACHE_TTL = 30;
+/** Default of `sessionMaxLifetime`: seven days from a session's creation. */
+export const DEFAULT_SESSION_MAX_LIFETIME = 7 * 24 * 3600;
 
 /**
  * Options of `StateModule.forRoot`. Every option left out is read from the environment
  * (`LIVEGATE_DEPLOY__*`) and then from the defaults below.
  */
 export interface StateModuleOptions {
-  /** Which backend keeps the state. Default `memory` (env `STATE_BACKEND`). */
-  backend?: StateBackendName;
+  /**
+   * Which backend keeps the state: `memory`, `sqlite` or `redis`, or a custom backend's factory
+   * (it gets the resolved options and returns the stores). Default `memory` (env `STATE_BACKEND`).
+   */
+  backend?: StateBackendName | StateBackendFactory;
   /** Redis connection URL. Default `redis://localhost:6379/0` (env `REDIS_URL`). */
   redisUrl?: string;
   /** Prefix of every Redis key and channel. Default `livegate` (env `REDIS_PREFIX`). */
@@ -43,8 +49,14 @@ export interface StateModuleOptions {
   widgetTtl?: number;
   /** Seconds a connection lives after its last heartbeat. Default 300 (env `CONNECTION_TTL`). */
   connectionTtl?: number;
-  /** Default seconds a session lives. Default 86400 (env `SESSION_TTL`). */
+  /** Default seconds a session lives; a refresh extends it by as much. Default 86400 (env `SESSION_TTL`). */
   sessionTtl?: number;
+  /**
+   * Absolute lifetime of every session, in seconds from its creation: no refresh extends a session
+   * past it, and a session may not be created with a longer TTL. At least `sessionTtl`. Default
+   * 604800, seven days (env `SESSION_MAX_LIFETIME`).
+   */
+  sessionMaxLifetime?: number;
   /**
    * Most sessions each process keeps in its in-process cache of the Redis backend, 0–1,000,000;
    * 0 turns the cache off. Default 10000 (env `SESSION_CACHE_SIZE`). Memory and SQLite ignore it.
@@ -67,7 +79,7 @@ export interface StateModuleOptions {
 
 /** Options after merging explicit options, environment and defaults. */
 export interface ResolvedStateOptions {
-  backend: StateBackendName;
+  backend: StateBackendName | StateBackendFactory;
   redisUrl: string;
   redisPrefix: string;
   redisPoolSize: number;
@@ -78,6 +90,7 @@ export interface ResolvedStateOptions {
   widgetTtl: number;
   connectionTtl: number;
   sessionTtl: number;
+  sessionMaxLifetime: number;
   sessionCacheSize: number;
   sessionCacheTtl: number;
   workerId: string;

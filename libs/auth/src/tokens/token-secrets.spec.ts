@@ -110,7 +110,7 @@ describe('assertTokenSecret', () => {
       ),
     );
     expect(() => assertTokenSecret('tiny', variable)).toThrow(
-      `${variable} is too short: 4 characters, at least 32 are required`,
+      `${variable} is too short: 4 characters, at least 32 characters are required`,
     );
     expect(() => assertTokenSecret({ current: SECRET, previous: ['x'] }, variable)).toThrow(
       `${variable}.previous[0] is too short`,

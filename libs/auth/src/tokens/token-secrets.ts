@@ -57,7 +57,7 @@ function checkSecretString(value: unknown, name: string): asserts value is strin
   if (value.length < MIN_SECRET_LENGTH) {
     // The length is safe to report; the value never appears in a message.
     throw new TypeError(
-      `${name} is too short: ${value.length} characters, at least ${MIN_SECRET_LENGTH} are required`,
+      `${name} is too short: ${value.length} characters, at least ${MIN_SECRET_LENGTH} characters are required`,
     );
   }
 }

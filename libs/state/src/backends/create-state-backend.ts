@@ -11,15 +11,38 @@ const FACTORIES: Partial<Record<StateBackendName, StateBackendFactory>> = {
   redis: createRedisBackend,
 };
 
-/** Builds the configured backend; a backend this version does not have stops the boot. */
+/**
+ * Builds the configured backend: a built-in one by name, or a custom one from its factory. A
+ * backend this version does not have stops the boot.
+ */
 export async function createStateBackend(options: ResolvedStateOptions): Promise<StateBackend> {
-  const factory = FACTORIES[options.backend];
+  const factory =
+    typeof options.backend === 'function' ? options.backend : FACTORIES[options.backend];
   if (!factory) {
     throw new StateConfigurationError(
-      `The '${options.backend}' state backend is not available in this version of @livegate/state ` +
+      `The '${String(options.backend)}' state backend is not available in this version of @livegate/state ` +
         `(chosen by the backend option or LIVEGATE_DEPLOY__STATE_BACKEND). ` +
         `Available: ${Object.keys(FACTORIES).join(', ')}.`,
     );
   }
-  return factory(options);
+  const backend = await factory(options);
+  if (!isStateBackend(backend)) {
+    throw new StateConfigurationError(
+      'The custom state backend factory must return { name, widgets, events, connections, sessions, chats, close }',
+    );
+  }
+  return backend;
+}
+
+function isStateBackend(value: unknown): value is StateBackend {
+  const backend = value as Partial<StateBackend> | null;
+  return (
+    typeof backend === 'object' &&
+    backend !== null &&
+    typeof backend.name === 'string' &&
+    typeof backend.close === 'function' &&
+    ['widgets', 'events', 'connections', 'sessions', 'chats'].every(
+      (store) => typeof (backend as Record<string, unknown>)[store] === 'object',
+    )
+  );
 }

@@ -1,4 +1,4 @@
-import type { ResolvedStateOptions, StateBackendName } from '../state.options';
+import type { ResolvedStateOptions } from '../state.options';
 import type { ChatStore } from '../chat/chat-store';
 import type { ConnectionRouter } from '../connections/connection-router';
 import type { EventBus } from '../events/event-bus';
@@ -7,7 +7,8 @@ import type { WidgetStore } from '../widgets/widget-store';
 
 /** One backend: every store, sharing whatever connection the backend holds. */
 export interface StateBackend {
-  readonly name: StateBackendName;
+  /** `memory`, `sqlite`, `redis`, or a custom backend's own name. */
+  readonly name: string;
   readonly widgets: WidgetStore;
   readonly events: EventBus;
   readonly connections: ConnectionRouter;
@@ -17,4 +18,5 @@ export interface StateBackend {
   close(): Promise<void>;
 }
 
+/** Builds a backend from the resolved options: the built-in ones, or a custom one. */
 export type StateBackendFactory = (options: ResolvedStateOptions) => Promise<StateBackend>;

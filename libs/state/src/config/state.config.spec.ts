@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { resolveStateOptions, STATE_ENV_VARIABLES } from './state.config';
-import { StateConfigurationError } from './state.errors';
+import { StateConfigurationError } from '../state.errors';
 
 describe('resolveStateOptions', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -78,7 +78,6 @@ describe('resolveStateOptions', () => {
 
   it.each([
     ['STATE_BACKEND', 'postgres'],
-    ['REDIS_URL', 'http://localhost'],
     ['REDIS_PREFIX', 'has space'],
     ['REDIS_POOL_SIZE', '0'],
     ['REDIS_POOL_SIZE', '101'],
@@ -102,6 +101,17 @@ describe('resolveStateOptions', () => {
     const attempt = () => resolveStateOptions({}, { [name]: value });
     expect(attempt).toThrow(StateConfigurationError);
     expect(attempt).toThrow(`LIVEGATE_DEPLOY__${name}=${JSON.stringify(value)}`);
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://user:pa55word@localhost'],
+    ['REDIS_URL', 'redis//pa55word@localhost'],
+    ['SQLITE_KEY', '   '],
+  ])('stops on a bad %s naming it without echoing the secret value', (name, value) => {
+    const attempt = () => resolveStateOptions({}, { [name]: value });
+    expect(attempt).toThrow(StateConfigurationError);
+    expect(attempt).toThrow(`LIVEGATE_DEPLOY__${name}=(hidden) must be`);
+    expect(attempt).not.toThrow(value.trim() || value);
   });
 
   it('names every invalid variable at once', () => {
@@ -140,7 +150,7 @@ describe('resolveStateOptions', () => {
     );
     expect(() => resolveStateOptions({ sqliteEncrypted: 'no' as never }, {})).not.toThrow();
     expect(() => resolveStateOptions({ sqliteKey: true as never }, {})).toThrow(
-      'option sqliteKey=true has the wrong type',
+      'option sqliteKey=(hidden) must be a non-empty string',
     );
   });
 
