@@ -19,6 +19,24 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
+      // A library's public API is its index.ts (and its testing entry): nothing reaches past it.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@livegate/[^/]+/(?!testing$).+',
+              message:
+                'Import a Livegate library through its public entry (@livegate/<name>, or @livegate/<name>/testing).',
+            },
+            {
+              regex: '(^|/)libs/[^/]+/src(/|$)|^(\\.\\./)+(state|auth|oauth|live-auth)/src(/|$)',
+              message:
+                "Another library's internals are private: import it as @livegate/<name> instead of by path.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

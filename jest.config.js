@@ -10,9 +10,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@livegate/state$': '<rootDir>/libs/state/src',
-    '^@livegate/state/(.*)$': '<rootDir>/libs/state/src/$1',
+    '^@livegate/state/testing$': '<rootDir>/libs/state/src/testing',
     '^@livegate/auth$': '<rootDir>/libs/auth/src',
-    '^@livegate/auth/(.*)$': '<rootDir>/libs/auth/src/$1',
   },
   testTimeout: 20000,
   verbose: true,

@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from '@livegate/state/testing/free-port';
-import { RedisTestServer } from '@livegate/state/testing/redis-server';
+import { freePort } from '@livegate/state/testing';
+import { RedisTestServer } from '@livegate/state/testing';
 import { parseBenchOptions, type BenchOptions, type BenchPart } from './bench-options';
 import { measureCoherence, type CoherenceResult } from './cache/coherence';
 import { HTTP_VARIANTS, type HttpVariant } from './http/http-variants';

@@ -57,7 +57,6 @@ function appModule(variant: HttpVariant, config: BenchStateConfig): Type {
     imports: [
       StateModule.forRoot({
         ...benchStateOptions(variant.id, variant.backend!, config, variant.noSessionCache),
-        isGlobal: true,
       }),
       AuthModule.forRoot({
         enabled: true,

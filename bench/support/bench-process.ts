@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
-import { stopChildProcess } from '@livegate/state/testing/child-process';
+import { stopChildProcess } from '@livegate/state/testing';
 
 /** How long a benchmark process may take to start, and to answer one request. */
 const START_TIMEOUT_MS = 60_000;

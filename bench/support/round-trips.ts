@@ -1,4 +1,4 @@
-import { commandCallsOf, type RedisTestServer } from '@livegate/state/testing/redis-server';
+import { commandCallsOf, type RedisTestServer } from '@livegate/state/testing';
 
 /**
  * Commands that are not part of a request: the counting itself, and the subscriber's liveness

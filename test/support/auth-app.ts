@@ -117,7 +117,7 @@ export function authTestModule(
   state: StateModuleOptions = { backend: 'memory' },
 ): DynamicModule {
   @Module({
-    imports: [StateModule.forRoot({ ...state, isGlobal: true }), AuthModule.forRoot(auth)],
+    imports: [StateModule.forRoot(state), AuthModule.forRoot(auth)],
     controllers: [ProbeController],
   })
   class AuthTestModule {}

@@ -55,7 +55,7 @@ class ProbeGateway implements OnGatewayInit, OnGatewayConnection {
 
 export function socketTestModule(auth: AuthModuleOptions): DynamicModule {
   @Module({
-    imports: [StateModule.forRoot({ backend: 'memory', isGlobal: true }), AuthModule.forRoot(auth)],
+    imports: [StateModule.forRoot({ backend: 'memory' }), AuthModule.forRoot(auth)],
     providers: [ProbeGateway],
   })
   class SocketTestModule {}

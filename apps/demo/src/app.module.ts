@@ -11,7 +11,7 @@ import { DemoWidgets } from './demo-widgets';
  * auth disabled (every request a local admin) when nothing is set.
  */
 @Module({
-  imports: [StateModule.forRoot({ isGlobal: true }), AuthModule.forRoot()],
+  imports: [StateModule.forRoot(), AuthModule.forRoot()],
   controllers: [DemoController],
   providers: [DemoWidgets, DemoPolicies, { provide: APP_FILTER, useClass: StateExceptionFilter }],
 })

@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuthModule, AuthService, sessionCookieName } from '@livegate/auth';
 import { StateModule } from '@livegate/state';
 
-@Module({ imports: [StateModule.forRoot({ isGlobal: true }), AuthModule.forRoot()] })
+@Module({ imports: [StateModule.forRoot(), AuthModule.forRoot()] })
 class SessionCliModule {}
 
 async function main(): Promise<void> {

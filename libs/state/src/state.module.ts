@@ -95,7 +95,8 @@ export class StateModule {
   ): DynamicModule {
     return {
       module: StateModule,
-      global: isGlobal ?? false,
+      // An app has one state layer: the stores are visible to every module unless told otherwise.
+      global: isGlobal ?? true,
       imports: [ConfigModule.forFeature(stateEnvironment), ...imports],
       providers: [
         ...optionProviders,

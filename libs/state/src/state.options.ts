@@ -73,7 +73,10 @@ export interface StateModuleOptions {
   sweepInterval?: number;
   /** Seconds `invokeCallback` waits for another worker's answer. Default 5. */
   callbackTimeout?: number;
-  /** Register the module globally. Default `false`. */
+  /**
+   * Register the module globally, so that every module (`AuthModule` too) can inject the stores.
+   * Default `true`: an app has one state layer.
+   */
   isGlobal?: boolean;
 }
 
@@ -101,6 +104,9 @@ export interface ResolvedStateOptions {
 export interface StateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   useFactory: (...args: never[]) => StateModuleOptions | Promise<StateModuleOptions>;
   inject?: FactoryProvider['inject'];
-  /** Register the module globally. Default `false`. */
+  /**
+   * Register the module globally, so that every module (`AuthModule` too) can inject the stores.
+   * Default `true`: an app has one state layer.
+   */
   isGlobal?: boolean;
 }
