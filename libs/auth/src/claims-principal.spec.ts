@@ -9,6 +9,7 @@ const session = (overrides: Partial<UserSession> = {}): UserSession => ({
   createdAt: 0,
   expiresAt: 1,
   ttl: 1,
+  version: 1,
   ...overrides,
 });
 

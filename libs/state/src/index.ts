@@ -78,7 +78,13 @@ export type { ConnectionInfo, RegisterConnectionOptions } from './connections/co
 
 // Sessions, roles and permissions
 export { SessionStore } from './sessions/session-store';
-export type { CreateSessionInput, UserSession } from './sessions/session.models';
+export type {
+  CreateSessionInput,
+  ResourcePermissions,
+  SessionChange,
+  SessionClaim,
+  UserSession,
+} from './sessions/session.models';
 export { generateSessionId } from './sessions/session.validation';
 export {
   DEFAULT_ROLE_PERMISSIONS,

@@ -1,4 +1,5 @@
-import type { CreateSessionInput, UserSession } from './session.models';
+import { StateNotSupportedError } from '../state.errors';
+import type { CreateSessionInput, SessionChange, UserSession } from './session.models';
 import type { ResourceType } from './roles';
 
 /**
@@ -13,8 +14,34 @@ export abstract class SessionStore {
   abstract getSession(sessionId: string): Promise<UserSession | null>;
   abstract validateSession(sessionId: string): Promise<boolean>;
   abstract deleteSession(sessionId: string): Promise<boolean>;
-  /** Extends a live session to `extendTtl` seconds from now (default: its own TTL). */
+  /**
+   * Extends a live session to `extendTtl` seconds from now (default: its own TTL), never past its
+   * absolute lifetime (`sessionMaxLifetime` after its creation).
+   */
   abstract refreshSession(sessionId: string, extendTtl?: number): Promise<boolean>;
+  /**
+   * Applies a change to a live session's roles, claims or grants atomically and returns the new
+   * snapshot (its `version` one higher); `null` when there is no live session (a deleted or expired
+   * session is never brought back). Concurrent changes are all kept.
+   */
+  updateSession(_sessionId: string, _change: SessionChange): Promise<UserSession | null> {
+    return Promise.reject(new StateNotSupportedError('This session store cannot update sessions'));
+  }
+  /**
+   * Applies the change to every live session of the user, atomically; returns the new snapshots,
+   * oldest session first.
+   */
+  updateUserSessions(_userId: string, _change: SessionChange): Promise<UserSession[]> {
+    return Promise.reject(new StateNotSupportedError('This session store cannot update sessions'));
+  }
+  /**
+   * Moves a live session to a new random id in one step (the old id stops working at once), with
+   * the same user, roles, metadata, creation time and expiry, and the version one higher: for a
+   * privilege change. `null` when there is no live session.
+   */
+  rotateSession(_sessionId: string): Promise<UserSession | null> {
+    return Promise.reject(new StateNotSupportedError('This session store cannot rotate sessions'));
+  }
   /** The user's live sessions, oldest first. */
   abstract listUserSessions(userId: string): Promise<UserSession[]>;
   /** Deletes every session of the user; returns how many live sessions were deleted. */

@@ -43,6 +43,7 @@ export function prepareSession(
     createdAt: now,
     expiresAt: now + ttlToMs(ttl),
     ttl,
+    version: 1,
   };
 }
 

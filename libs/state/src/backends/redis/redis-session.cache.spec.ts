@@ -408,6 +408,7 @@ describe('Redis session cache', () => {
         createdAt: Date.now(),
         expiresAt,
         ttl: 60,
+        version: 1,
       });
 
     it('does not keep a fetch that an invalidation overtook', async () => {

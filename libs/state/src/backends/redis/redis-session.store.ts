@@ -34,6 +34,7 @@ function toSession(fields: Record<string, string>): UserSession {
     createdAt: Number(fields.createdAt),
     expiresAt: Number(fields.expiresAt),
     ttl: Number(fields.ttl),
+    version: fields.version === undefined ? 1 : Number(fields.version),
   });
 }
 

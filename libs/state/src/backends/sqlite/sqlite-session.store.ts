@@ -34,6 +34,7 @@ function toSession(row: SessionRow): UserSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ttl: row.ttl,
+    version: 1,
   });
 }
 
