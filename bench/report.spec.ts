@@ -1,4 +1,5 @@
 import { parseBenchOptions } from './bench-options';
+import type { CoherenceChange } from './cache/coherence';
 import { formatReport, ratio, targets, type BenchResults, type HttpRun } from './report';
 import { spread } from './support/stats';
 
@@ -13,7 +14,7 @@ const run = (variant: string, round: number, requestsPerSecond: number, cpu = 10
   failures: 0,
 });
 
-const coherence = (change: 'delete' | 'refresh', missed: number, max: number) => ({
+const coherence = (change: CoherenceChange, missed: number, max: number) => ({
   change,
   samples: 10,
   missed,
@@ -105,6 +106,32 @@ describe('bench report', () => {
       coherence: [coherence('refresh', 0, 6)],
     });
     expect(targets(late).at(-1)).toMatchObject({ met: false });
+  });
+
+  it('prints update coherence beside delete and refresh, each with its target', () => {
+    const all = results([], {
+      coherence: [
+        coherence('delete', 0, 1.2),
+        coherence('refresh', 0, 2),
+        coherence('update', 1, 3),
+      ],
+    });
+    const report = formatReport(all);
+    const section = report.slice(
+      report.indexOf('Session cache coherence'),
+      report.indexOf('Targets'),
+    );
+    expect(
+      section.split('\n').filter((line) => /^(delete|refresh|update) /.test(line)),
+    ).toHaveLength(3);
+    const met = Object.fromEntries(targets(all).map((target) => [target.name, target.met]));
+    expect(met['Session delete seen by the other worker (max of 10)']).toBe(true);
+    expect(met['Session refresh seen by the other worker (max of 10)']).toBe(true);
+    // Within 5 ms, but one update was never seen: short.
+    expect(met['Session update seen by the other worker (max of 10)']).toBe(false);
+    expect(targets(results([], { coherence: [coherence('update', 0, 4.9)] })).at(-1)).toMatchObject(
+      { name: 'Session update seen by the other worker (max of 10)', met: true },
+    );
   });
 
   it('prints every variant, ratio and target', () => {

@@ -217,7 +217,8 @@ function coherenceSection(results: BenchResults): string[] {
   const triple = (value: Percentiles) =>
     `${decimal(value.p50, 2)} / ${decimal(value.p99, 2)} / ${decimal(value.max, 2)}`;
   return [
-    'Session cache coherence across two worker processes: ms until the other worker sees a change',
+    'Session cache coherence across two worker processes: ms until the other worker sees a ' +
+      'change (delete: gone; refresh: new expiry; update: a grant, new version)',
     ...table([
       [
         'change',

@@ -1,6 +1,6 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { AuthConfigurationError, AuthModule, AuthService } from '@livegate/auth';
+import { AuthConfigurationError, AuthModule, AuthService, LoginSessions } from '@livegate/auth';
 import { StateModule } from '@livegate/state';
 import { SessionStore, type UserSession } from '@livegate/state';
 import { RedisTestServer } from '@livegate/state/testing';
@@ -302,14 +302,24 @@ describe('auth configuration', () => {
     const { app } = await startApp([AsyncModule], 'express');
     try {
       const auth = app.get(AuthService);
+      const logins = app.get(LoginSessions);
       expect(auth.enabled).toBe(true);
-      expect((await auth.createLoginSession('u')).roles).toEqual(['editor']);
-      expect((await auth.createLoginSession('boss')).roles).toEqual(['editor', 'admin']);
+      expect((await logins.create({ userId: 'u' })).roles).toEqual(['editor']);
+      expect((await logins.create({ userId: 'boss' })).roles).toEqual(['editor', 'admin']);
       expect(
-        (await auth.createLoginSession('github:7', { email: 'boss@example.com' })).roles,
+        (
+          await logins.create({
+            userId: 'github:7',
+            email: 'boss@example.com',
+            emailVerified: true,
+          })
+        ).roles,
       ).toEqual(['editor', 'admin']);
-      const first = await auth.createLoginSession('u');
-      const second = await auth.createLoginSession('u');
+      expect(
+        (await logins.create({ userId: 'github:8', email: 'boss@example.com' })).roles,
+      ).toEqual(['editor']);
+      const first = await logins.create({ userId: 'u' });
+      const second = await logins.create({ userId: 'u' });
       expect(first.sessionId).not.toBe(second.sessionId);
       expect(auth.validateSessionToken(auth.generateSessionToken('u'))).toMatchObject({
         valid: true,

@@ -72,7 +72,9 @@ describe.each(PLATFORMS)('socket.io authentication on %s', (platform) => {
 
   it('authenticates with the session cookie, auth.token or ?session=', async () => {
     for (const options of [
-      { extraHeaders: { cookie: `livegate_session=${viewer.sessionId}` } },
+      {
+        extraHeaders: { cookie: `livegate_session=${viewer.sessionId}`, origin: ALLOWED_ORIGIN },
+      },
       { auth: { token: viewer.sessionId } },
       { query: { session: viewer.sessionId } },
     ]) {
@@ -97,7 +99,7 @@ describe.each(PLATFORMS)('socket.io authentication on %s', (platform) => {
       { auth: { token: viewer.sessionId }, query: { session: admin.sessionId } },
       {
         auth: { token: viewer.sessionId },
-        extraHeaders: { cookie: `livegate_session=${admin.sessionId}` },
+        extraHeaders: { cookie: `livegate_session=${admin.sessionId}`, origin: ALLOWED_ORIGIN },
       },
     ]) {
       const error = await rejection(options as Partial<ManagerOptions & SocketOptions>);

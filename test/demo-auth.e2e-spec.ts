@@ -1,4 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SessionStore, type UserSession } from '@livegate/state';
 import { AppModule } from '../apps/demo/src/app.module';
 import { DEMO_WIDGET_ID } from '../apps/demo/src/demo-widgets';
@@ -87,5 +92,98 @@ describe.each(PLATFORMS)('demo app with auth enabled on %s', (platform) => {
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
     expect((await get('/', 'viewer')).status).toBe(200);
+  });
+});
+
+const ROOT = join(__dirname, '..');
+
+/** `npm run demo:session -- <args>` from source, in a process of its own, bounded in time. */
+function demoSession(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(ROOT, 'apps/demo/src/create-session.ts'),
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: env.HOME ?? tmpdir(),
+          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+          ...env,
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run demo:session', () => {
+  jest.setTimeout(120_000);
+  let directory: string;
+  const saved = { ...process.env };
+
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'livegate-demo-session-'));
+  });
+
+  afterAll(() => {
+    process.env = saved;
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('on the memory backend explains why it cannot work and what does, and creates nothing', async () => {
+    const result = await demoSession(['alice', 'admin'], {
+      ...ENV,
+      HOME: directory,
+      LIVEGATE_DEPLOY__STATE_BACKEND: 'memory',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    // No session id, no cookie: nothing a user could mistake for a working session.
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('No session was created');
+    expect(result.stderr).toMatch(/cannot see it|could never see it/);
+    expect(result.stderr).toContain('LIVEGATE_DEPLOY__STATE_BACKEND=sqlite');
+    expect(result.stderr).toContain('LIVEGATE_DEPLOY__STATE_BACKEND=redis');
+    expect(result.stderr).toContain('Trying auth in the demo');
+  });
+
+  it('on SQLite makes a session the demo server then accepts', async () => {
+    const shared = {
+      ...ENV,
+      LIVEGATE_DEPLOY__STATE_BACKEND: 'sqlite',
+      LIVEGATE_DEPLOY__SQLITE_PATH: join(directory, 'demo.db'),
+      LIVEGATE_DEPLOY__SQLITE_KEY: `x'${randomBytes(32).toString('hex')}'`,
+    };
+    const result = await demoSession(['alice', 'admin'], { ...shared, HOME: directory });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { sessionId: string; cookie: string };
+    expect(printed.cookie).toBe(`livegate_session=${printed.sessionId}`);
+    Object.assign(process.env, shared);
+    for (const platform of PLATFORMS) {
+      const { app, base } = await startApp([AppModule], platform);
+      try {
+        const admin = await fetch(`${base}/admin`, {
+          headers: { cookie: printed.cookie },
+          signal: AbortSignal.timeout(5000),
+        });
+        expect(admin.status).toBe(200);
+        expect(await admin.text()).toContain('You hold the admin role');
+      } finally {
+        await app.close();
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * One worker of the session-cache coherence measure: `coherence-worker.main.ts <config json>`.
- * Two of these share one Redis; one changes a session, the other watches it through its cache.
+ * Two of these share one Redis; one changes a session (delete, refresh or update), the other
+ * watches it through its cache.
  * Times are `process.hrtime` nanoseconds: the machine's monotonic clock, shared by processes.
  */
 import { setPriority } from 'node:os';
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
   const handlers = {
     create: async () => {
       const session = await sessions.createSession({ userId: 'coherence-user', roles: ['viewer'] });
-      return { sessionId: session.sessionId, expiresAt: session.expiresAt };
+      return {
+        sessionId: session.sessionId,
+        expiresAt: session.expiresAt,
+        version: session.version,
+      };
     },
     /** Reads the session until this worker's cache serves it. */
     warm: async (message: Record<string, unknown>) => {
@@ -58,8 +63,8 @@ async function main(): Promise<void> {
       );
     },
     /**
-     * Polls the session, yielding to I/O between reads, until it is gone (`delete`) or its
-     * expiry moved (`refresh`). Answers when the change is seen, with the time it was seen and
+     * Polls the session, yielding to I/O between reads, until it is gone (`delete`), its expiry
+     * moved (`refresh`) or its version moved (`update`). Answers when the change is seen, with the time it was seen and
      * how many reads the cache answered meanwhile.
      */
     observe: async (message: Record<string, unknown>) => {
@@ -72,7 +77,11 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         const session = await sessions.getSession(sessionId);
         const changed =
-          message.change === 'delete' ? session === null : session?.expiresAt !== message.expiresAt;
+          message.change === 'delete'
+            ? session === null
+            : message.change === 'update'
+              ? session?.version !== message.version
+              : session?.expiresAt !== message.expiresAt;
         if (changed) {
           return {
             seenAt: process.hrtime.bigint().toString(),
@@ -90,7 +99,13 @@ async function main(): Promise<void> {
       const done =
         message.change === 'delete'
           ? await sessions.deleteSession(sessionId)
-          : await sessions.refreshSession(sessionId, 7200);
+          : message.change === 'update'
+            ? (await sessions.updateSession(sessionId, {
+                grant: [
+                  { resourceType: 'widget', resourceId: 'coherence', permissions: ['write'] },
+                ],
+              })) !== null
+            : await sessions.refreshSession(sessionId, 7200);
       if (!done) {
         throw new Error(`${String(message.change)} found no session`);
       }

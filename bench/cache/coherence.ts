@@ -4,7 +4,9 @@ import { quantile } from '../support/stats';
 
 const WORKER = entryBeside(__dirname, 'coherence-worker.main');
 
-export type SessionChange = 'delete' | 'refresh';
+/** The kinds of change measured: a deletion, a refresh (new expiry), an update (new version). */
+export const COHERENCE_CHANGES = ['delete', 'refresh', 'update'] as const;
+export type CoherenceChange = (typeof COHERENCE_CHANGES)[number];
 
 /** Milliseconds: median, 99th percentile and worst. */
 export interface Percentiles {
@@ -23,7 +25,7 @@ function percentiles(values: number[]): Percentiles {
 }
 
 export interface CoherenceResult {
-  change: SessionChange;
+  change: CoherenceChange;
   samples: number;
   /** Changes the watching worker did not see within its limit. */
   missed: number;
@@ -42,8 +44,8 @@ export interface CoherenceResult {
 
 /**
  * How long a session change made on one worker takes to reach another worker's session cache:
- * worker B reads the session in a loop (served from its cache) while worker A deletes or
- * refreshes it. Times are taken from A's call returning (the figure the target applies to), from
+ * worker B reads the session in a loop (served from its cache) while worker A deletes, refreshes
+ * or updates it (a grant: the version B sees moves). Times are taken from A's call returning (the figure the target applies to), from
  * A sending it, and for A's call itself.
  */
 export async function measureCoherence(
@@ -59,14 +61,18 @@ export async function measureCoherence(
   const watcher = b.process;
   try {
     const results: CoherenceResult[] = [];
-    for (const change of ['delete', 'refresh'] as const) {
+    for (const change of COHERENCE_CHANGES) {
       const afterChange: number[] = [];
       const fromStart: number[] = [];
       const changeCall: number[] = [];
       let missed = 0;
       let cacheHits = 0;
       for (let index = 0; index < samples; index += 1) {
-        const session = await changer.request<{ sessionId: string; expiresAt: number }>('create');
+        const session = await changer.request<{
+          sessionId: string;
+          expiresAt: number;
+          version: number;
+        }>('create');
         await watcher.request('warm', { sessionId: session.sessionId });
         const seen = watcher.request<{ seenAt: string | null; cacheHits: number }>('observe', {
           ...session,

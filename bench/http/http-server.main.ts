@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { AuthModule, AuthService } from '@livegate/auth';
+import { AuthModule, LoginSessions } from '@livegate/auth';
 import { StateModule } from '@livegate/state';
 import { serveBenchRequests } from '../support/bench-process';
 import { cpuProfileHandlers } from '../support/cpu-profile';
@@ -86,9 +86,9 @@ async function credentials(
     }
     return { cookie: cookie.split(';')[0] };
   }
-  const auth = app.get(AuthService);
-  const session = await auth.createLoginSession('bench-user', { roles: ['admin'] });
-  return { cookie: auth.sessionCookie(session.sessionId).split(';')[0] };
+  const logins = app.get(LoginSessions);
+  const session = await logins.create({ userId: 'bench-user', roles: ['admin'] });
+  return { cookie: logins.sessionCookie(session).split(';')[0] };
 }
 
 async function main(): Promise<void> {

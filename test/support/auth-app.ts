@@ -1,19 +1,43 @@
-import { Controller, Get, Header, Module, Param, type DynamicModule } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Module,
+  Param,
+  Post,
+  Req,
+  Res,
+  type DynamicModule,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import {
   Auth,
   AuthModule,
   CurrentSession,
   CurrentUser,
+  LoginSessions,
   Policy,
   PolicyEngine,
   Public,
   RequireClaims,
   RequirePermission,
   Roles,
+  WidgetAccess,
   type AuthModuleOptions,
   type ClaimsPrincipal,
+  type LoginInput,
 } from '@livegate/auth';
-import { StateModule, type StateModuleOptions, type UserSession } from '@livegate/state';
+import {
+  createMemoryBackend,
+  SessionStore,
+  StateExceptionFilter,
+  StateModule,
+  type StateBackendFactory,
+  type StateModuleOptions,
+  type UserSession,
+} from '@livegate/state';
 
 /** How often each page handler ran: a denied request must never reach one. */
 export const handlerRuns: Record<string, number> = {};
@@ -109,6 +133,91 @@ class ProbeController {
     ran('page');
     return '<h1>Admin page</h1>';
   }
+
+  @WidgetAccess()
+  @Get('widget-pages/:id')
+  widgetPage(@Param('id') id: string) {
+    ran('widget');
+    return { widget: id };
+  }
+
+  @WidgetAccess('widgetId')
+  @Roles('editor')
+  @Get('widget-editors/:widgetId')
+  widgetEditors(@Param('widgetId') id: string) {
+    return { widget: id };
+  }
+}
+
+/** Login routes: every input straight from the request body, as a careless app would pass it. */
+@Controller('session')
+class LoginController {
+  constructor(private readonly logins: LoginSessions) {}
+
+  @Public()
+  @HttpCode(200)
+  @Post('login')
+  async login(
+    @Req() request: unknown,
+    @Res({ passthrough: true }) reply: unknown,
+    @Body() body: LoginInput,
+  ) {
+    const session = await this.logins.login(request, reply, body);
+    return { sessionId: session.sessionId, roles: session.roles, expiresAt: session.expiresAt };
+  }
+
+  @HttpCode(200)
+  @Post('rotate')
+  async rotate(@Req() request: unknown, @Res({ passthrough: true }) reply: unknown) {
+    const session = await this.logins.rotate(request, reply);
+    return { sessionId: session?.sessionId ?? null, roles: session?.roles ?? null };
+  }
+
+  @Public()
+  @HttpCode(200)
+  @Post('logout')
+  async logout(@Req() request: unknown, @Res({ passthrough: true }) reply: unknown) {
+    return { deleted: await this.logins.logout(request, reply) };
+  }
+}
+
+/** Calls of each `SessionStore` method, counted by the store itself. */
+export type StoreCalls = Record<string, number>;
+
+/**
+ * The memory backend, its session store counting every call: proves from outside that a request
+ * was refused before any store lookup.
+ */
+export function countingMemoryBackend(): { backend: StateBackendFactory; calls: StoreCalls } {
+  const calls: StoreCalls = {};
+  const backend: StateBackendFactory = async (options) => {
+    const memory = await createMemoryBackend(options);
+    const sessions = new Proxy(memory.sessions, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string') {
+          return value;
+        }
+        return (...args: unknown[]) => {
+          calls[property] = (calls[property] ?? 0) + 1;
+          return (value as (...inner: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as SessionStore;
+    return { ...memory, name: 'counting-memory', sessions, close: () => memory.close() };
+  };
+  return { backend, calls };
+}
+
+/** Sum of the counted calls; zero after a request means it never reached the session store. */
+export const totalCalls = (calls: StoreCalls): number =>
+  Object.values(calls).reduce((sum, count) => sum + count, 0);
+
+/** Forgets the counted calls. */
+export function resetCalls(calls: StoreCalls): void {
+  for (const key of Object.keys(calls)) {
+    delete calls[key];
+  }
 }
 
 /** A test app: the given state backend, auth, and a route per decorator. */
@@ -118,7 +227,8 @@ export function authTestModule(
 ): DynamicModule {
   @Module({
     imports: [StateModule.forRoot(state), AuthModule.forRoot(auth)],
-    controllers: [ProbeController],
+    controllers: [ProbeController, LoginController],
+    providers: [{ provide: APP_FILTER, useClass: StateExceptionFilter }],
   })
   class AuthTestModule {}
   return { module: AuthTestModule };

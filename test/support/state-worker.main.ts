@@ -20,6 +20,7 @@ import {
   StateModule,
   StateService,
   type CreateSessionInput,
+  type SessionChange,
   type StateEvent,
 } from '@livegate/state';
 
@@ -79,6 +80,35 @@ class WorkerController {
       throw new NotFoundException({ error: 'not_found', message: 'No such session' });
     }
     return session;
+  }
+
+  @Post('sessions/:id/update')
+  async updateSession(@Param('id') sessionId: string, @Body() change: SessionChange) {
+    const session = await this.sessions.updateSession(sessionId, change);
+    if (!session) {
+      throw new NotFoundException({ error: 'not_found', message: 'No such session' });
+    }
+    return session;
+  }
+
+  @Post('users/:id/sessions/update')
+  async updateUserSessions(@Param('id') userId: string, @Body() change: SessionChange) {
+    return { sessions: await this.sessions.updateUserSessions(userId, change) };
+  }
+
+  @Post('sessions/:id/rotate')
+  async rotateSession(@Param('id') sessionId: string) {
+    const session = await this.sessions.rotateSession(sessionId);
+    if (!session) {
+      throw new NotFoundException({ error: 'not_found', message: 'No such session' });
+    }
+    return session;
+  }
+
+  /** The session cache's counters, on the Redis backend (`null` elsewhere). */
+  @Get('session-cache')
+  sessionCache() {
+    return { stats: (this.sessions as { cacheStats?: unknown }).cacheStats ?? null };
   }
 
   @Post('widgets/:id')

@@ -5,14 +5,16 @@ import { StateExceptionFilter, StateModule } from '@livegate/state';
 import { DemoController } from './demo.controller';
 import { DemoPolicies } from './demo-policies';
 import { DemoWidgets } from './demo-widgets';
+import { HealthController } from './health.controller';
 
 /**
  * The sample app. The state backend and auth come from `LIVEGATE_DEPLOY__*`: memory state and
- * auth disabled (every request a local admin) when nothing is set.
+ * auth disabled (every request a local admin) when nothing is set. It boots while the backend is
+ * away (Redis not up yet): `/health` answers 503 and the demo widget is registered once it is back.
  */
 @Module({
   imports: [StateModule.forRoot(), AuthModule.forRoot()],
-  controllers: [DemoController],
+  controllers: [HealthController, DemoController],
   providers: [DemoWidgets, DemoPolicies, { provide: APP_FILTER, useClass: StateExceptionFilter }],
 })
 export class AppModule {}

@@ -6,11 +6,22 @@
  */
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AuthModule, AuthService, sessionCookieName } from '@livegate/auth';
-import { StateModule } from '@livegate/state';
+import { AuthModule, LoginSessions } from '@livegate/auth';
+import { STATE_OPTIONS, StateModule, type ResolvedStateOptions } from '@livegate/state';
 
 @Module({ imports: [StateModule.forRoot(), AuthModule.forRoot()] })
 class SessionCliModule {}
+
+/** Exit code of a backend this command cannot share with the demo server. */
+const UNSHARED_BACKEND = 3;
+
+const MEMORY_BACKEND_HELP =
+  'The state backend is memory (LIVEGATE_DEPLOY__STATE_BACKEND unset or "memory"): a session made ' +
+  'here would live only inside this process and vanish when it exits, and the demo server, a ' +
+  'process of its own, could never see it. No session was created. Use a backend both processes ' +
+  'share, with the same variables for both: LIVEGATE_DEPLOY__STATE_BACKEND=sqlite (and the same ' +
+  'LIVEGATE_DEPLOY__SQLITE_PATH) or LIVEGATE_DEPLOY__STATE_BACKEND=redis (and the same ' +
+  'LIVEGATE_DEPLOY__REDIS_URL). See "Trying auth in the demo" in the README.';
 
 async function main(): Promise<void> {
   const [userId, ...roles] = process.argv.slice(2);
@@ -24,16 +35,20 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   try {
-    const auth = app.get(AuthService);
-    const session = await auth.createLoginSession(userId, roles.length > 0 ? { roles } : {});
-    const cookie = sessionCookieName(auth.options);
+    if (app.get<ResolvedStateOptions>(STATE_OPTIONS).backend === 'memory') {
+      logger.error(MEMORY_BACKEND_HELP);
+      process.exitCode = UNSHARED_BACKEND;
+      return;
+    }
+    const logins = app.get(LoginSessions);
+    const session = await logins.create({ userId, ...(roles.length > 0 ? { roles } : {}) });
     process.stdout.write(
       `${JSON.stringify(
         {
           sessionId: session.sessionId,
           userId: session.userId,
           roles: session.roles,
-          cookie: `${cookie}=${session.sessionId}`,
+          cookie: `${logins.cookieName}=${session.sessionId}`,
           curl: `curl -H 'Authorization: Bearer ${session.sessionId}' http://127.0.0.1:3000/admin`,
         },
         null,
@@ -45,4 +60,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  new Logger('demo:session').error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

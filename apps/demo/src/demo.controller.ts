@@ -1,20 +1,11 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Inject,
-  NotFoundException,
-  Param,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import {
   Auth,
-  AuthService,
   CurrentUser,
   Public,
   Roles,
   WIDGET_RESPONSE_HEADERS,
+  WidgetAccess,
   type ClaimsPrincipal,
 } from '@livegate/auth';
 import { assertId, STATE_OPTIONS, StateService, type ResolvedStateOptions } from '@livegate/state';
@@ -31,15 +22,8 @@ interface HeaderReply {
 export class DemoController {
   constructor(
     private readonly state: StateService,
-    private readonly auth: AuthService,
     @Inject(STATE_OPTIONS) private readonly options: ResolvedStateOptions,
   ) {}
-
-  @Public()
-  @Get('health')
-  health(): { status: 'ok'; backend: string } {
-    return { status: 'ok', backend: String(this.options.backend) };
-  }
 
   /** The registered widgets. Signed-in users only when auth is enabled. */
   @Auth({ redirect: '/login' })
@@ -79,9 +63,11 @@ ${items || '<li>No widgets registered.</li>'}
   login(): string {
     return page(
       'Sign in',
-      `<p>This demo has no login form. Create a session with
-<code>npm run demo:session -- alice editor</code> and set the printed cookie in your browser
-(see the README).</p>`,
+      `<p>This demo has no login form. With the server on the SQLite or Redis backend (the memory
+backend keeps sessions inside the server's own process), create a session with the same
+<code>LIVEGATE_DEPLOY__*</code> variables:
+<code>npm run demo:session -- alice editor</code>, and set the printed cookie in your browser
+(see "Trying auth in the demo" in the README).</p>`,
     );
   }
 
@@ -105,18 +91,16 @@ ${items || '<li>No widgets registered.</li>'}
   }
 
   /**
-   * The HTML of one widget. With `requireAuthForWidgets`, anonymous callers get 401 and a widget
-   * the session may not read 404.
+   * The HTML of one widget. With `requireAuthForWidgets` (`@WidgetAccess`), anonymous callers
+   * get 401 and a widget the session may not read 404; otherwise anyone may read it.
    */
-  @Public()
+  @WidgetAccess('id')
   @Get('widgets/:id')
   async widget(
     @Param('id') widgetId: string,
-    @Req() request: unknown,
     @Res({ passthrough: true }) reply: HeaderReply,
   ): Promise<string> {
     assertId('widgetId', widgetId);
-    await this.auth.assertWidgetReadable(await this.auth.resolveRequest(request), widgetId);
     const html = await this.state.getWidgetHtml(widgetId);
     if (html === null) {
       throw new NotFoundException({ error: 'not_found', message: 'No such widget' });

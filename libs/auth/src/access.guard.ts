@@ -1,12 +1,18 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { WsException } from '@nestjs/websockets';
-import { SessionStore, StateBackendUnavailableError } from '@livegate/state';
+import {
+  assertId,
+  SessionStore,
+  StateBackendUnavailableError,
+  StateValidationError,
+} from '@livegate/state';
 import {
   AuthHttpException,
   AuthRedirectException,
   backendUnavailable,
   forbidden,
+  invalidInput,
   notFound,
   unauthorized,
 } from './auth.errors';
@@ -21,10 +27,21 @@ import {
   type PermissionRequirement,
 } from './decorators/require-permission.decorator';
 import { ROLES_KEY } from './decorators/roles.decorator';
+import {
+  WIDGET_ACCESS_KEY,
+  type WidgetAccessRequirement,
+} from './decorators/widget-access.decorator';
 import { ANONYMOUS } from './claims-principal';
 import { hasClaims, PolicyEngine, type ClaimRequirement } from './policy-engine';
 import { hasPermission } from './rbac';
-import { getRequestAuth, type RequestAuth } from './request-auth';
+import { setReplyHeader } from './reply-headers';
+import { authStateOf, type AuthState } from './request-auth';
+
+const ANONYMOUS_SOCKET: AuthState = Object.freeze({
+  principal: ANONYMOUS,
+  session: null,
+  failure: null,
+});
 
 /** What a handler requires, read once per handler and controller from the decorators. */
 interface AccessRequirements {
@@ -34,14 +51,17 @@ interface AccessRequirements {
   claims: readonly ClaimRequirement[];
   policies: readonly string[];
   permission: PermissionRequirement | undefined;
+  /** `@WidgetAccess`, when `requireAuthForWidgets` makes it a requirement. */
+  widget: WidgetAccessRequirement | undefined;
 }
 
 /**
  * The global guard: reads `@Public`, `@Roles`, `@RequirePermission`, `@Policy`,
- * `@RequireClaims` and `@Auth` and decides. With auth enabled, a route without decorators needs an
- * authenticated principal. No or bad credentials: 401; not allowed: 403; a resource the caller
- * may not read: 404; the session store down: 503. On `@Auth` pages a denial is a 303 redirect.
- * Roles and claims are decided without waiting when the middleware has resolved the request.
+ * `@RequireClaims`, `@WidgetAccess` and `@Auth` and decides. With auth enabled, a route without
+ * decorators needs an authenticated principal. No or bad credentials: 401; not allowed: 403; a
+ * resource the caller may not read: 404; the session store down: 503 (with `Retry-After` over
+ * HTTP). On `@Auth` pages a denial is a 303 redirect. Roles and claims are decided without waiting
+ * when the middleware has resolved the request.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -63,7 +83,7 @@ export class AccessGuard implements CanActivate {
       return true;
     }
     const resolved = this.resolved(context);
-    if (resolved && required.policies.length === 0 && !required.permission) {
+    if (resolved && required.policies.length === 0 && !required.permission && !required.widget) {
       try {
         this.checkPrincipal(resolved, required);
         return true;
@@ -79,8 +99,22 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  /** A redirect on `@Auth` pages, a `WsException` on sockets, else the error as it is. */
+  /**
+   * A redirect on `@Auth` pages, a `WsException` on sockets, else the error as it is; a "try
+   * later" answer over HTTP gets its `Retry-After` header here, whichever filter sends it.
+   */
   private denial(error: unknown, context: ExecutionContext, required: AccessRequirements): unknown {
+    if (
+      error instanceof AuthHttpException &&
+      error.retryAfterSeconds !== undefined &&
+      context.getType() === 'http'
+    ) {
+      setReplyHeader(
+        context.switchToHttp().getResponse(),
+        'Retry-After',
+        String(error.retryAfterSeconds),
+      );
+    }
     if (
       required.page?.redirect &&
       error instanceof AuthHttpException &&
@@ -105,6 +139,8 @@ export class AccessGuard implements CanActivate {
     const targets = [handler, controller];
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
     const page = meta<AuthPageOptions>(AUTH_PAGE_KEY);
+    const widget = meta<WidgetAccessRequirement>(WIDGET_ACCESS_KEY);
+    const widgetsNeedAuth = this.auth.options.requireAuthForWidgets;
     required = {
       isPublic: meta<boolean>(IS_PUBLIC_KEY) === true,
       page,
@@ -114,7 +150,17 @@ export class AccessGuard implements CanActivate {
         (name): name is string => typeof name === 'string' && name.length > 0,
       ),
       permission: meta<PermissionRequirement>(PERMISSION_KEY),
+      widget: widget && widgetsNeedAuth ? widget : undefined,
     };
+    // Without requireAuthForWidgets a widget route is open, unless it asks for more.
+    required.isPublic ||=
+      widget !== undefined &&
+      !widgetsNeedAuth &&
+      !page &&
+      required.roles.length === 0 &&
+      required.claims.length === 0 &&
+      required.policies.length === 0 &&
+      !required.permission;
     if (!byController) {
       byController = new WeakMap();
       this.requirements.set(handler, byController);
@@ -126,7 +172,7 @@ export class AccessGuard implements CanActivate {
   private async decide(
     context: ExecutionContext,
     required: AccessRequirements,
-    resolved: RequestAuth | undefined,
+    resolved: AuthState | undefined,
   ): Promise<void> {
     const auth = resolved ?? (await this.resolve(context));
     this.checkPrincipal(auth, required);
@@ -138,10 +184,13 @@ export class AccessGuard implements CanActivate {
     if (required.permission) {
       await this.checkPermission(context, required.permission, auth.session);
     }
+    if (required.widget) {
+      await this.checkWidget(context, required.widget, auth.session);
+    }
   }
 
   /** Authentication, roles and claims: what needs no store call. */
-  private checkPrincipal(auth: RequestAuth, required: AccessRequirements): void {
+  private checkPrincipal(auth: AuthState, required: AccessRequirements): void {
     if (auth.failure === 'backend_unavailable') {
       throw backendUnavailable();
     }
@@ -165,7 +214,7 @@ export class AccessGuard implements CanActivate {
   private async checkPermission(
     context: ExecutionContext,
     requirement: PermissionRequirement,
-    session: RequestAuth['session'],
+    session: AuthState['session'],
   ): Promise<void> {
     if (!session) {
       throw forbidden(`Requires the ${requirement.permission} permission`);
@@ -214,17 +263,45 @@ export class AccessGuard implements CanActivate {
     }
   }
 
+  /** A widget read: the session needs `read` on the widget, by role or by grant. */
+  private async checkWidget(
+    context: ExecutionContext,
+    requirement: WidgetAccessRequirement,
+    session: AuthState['session'],
+  ): Promise<void> {
+    if (!session) {
+      throw unauthorized();
+    }
+    const widgetId = this.param(context, requirement.idParam);
+    let readable: boolean;
+    try {
+      assertId('widgetId', widgetId);
+      readable = await this.sessions.checkPermission(session.sessionId, 'widget', widgetId, 'read');
+    } catch (error) {
+      if (error instanceof StateValidationError) {
+        throw invalidInput(error.message);
+      }
+      if (error instanceof StateBackendUnavailableError) {
+        throw backendUnavailable();
+      }
+      throw notFound('No such widget');
+    }
+    if (!readable) {
+      throw notFound('No such widget');
+    }
+  }
+
   /** The auth state the middleware (or the handshake) attached, without waiting; else undefined. */
-  private resolved(context: ExecutionContext): RequestAuth | undefined {
+  private resolved(context: ExecutionContext): AuthState | undefined {
     if (context.getType() === 'http') {
-      return getRequestAuth(context.switchToHttp().getRequest());
+      return authStateOf(context.switchToHttp().getRequest());
     }
     // A socket that did not authenticate at the handshake is anonymous.
-    return authOf(context) ?? { principal: ANONYMOUS, session: null, failure: null };
+    return authOf(context) ?? ANONYMOUS_SOCKET;
   }
 
   /** The auth state of an HTTP request the middleware did not see, resolved now. */
-  private resolve(context: ExecutionContext): Promise<RequestAuth> {
+  private resolve(context: ExecutionContext): Promise<AuthState> {
     return this.auth.resolveRequest(context.switchToHttp().getRequest());
   }
 

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { useAuthHook } from './auth-platform.hook';
 import type { AuthMiddleware } from './auth.middleware';
-import { conflictingCredentials } from './auth.errors';
+import { RETRY_AFTER_SECONDS } from '@livegate/state';
+import { backendUnavailable, conflictingCredentials } from './auth.errors';
 
 type FastifyHook = (request: { raw: object }, reply: Reply) => Promise<unknown>;
 type ExpressHandler = (request: object, response: Response, next: () => void) => void;
@@ -101,6 +102,15 @@ describe('useAuthHook', () => {
       expect(reply.body).toEqual(failure.getResponse());
     });
 
+    it('answers a "try later" failure with its Retry-After', async () => {
+      const reply = new Reply();
+      const failure = backendUnavailable();
+      expect(await fastifyHook(async () => failure)({ raw: {} }, reply)).toBe(reply);
+      expect(reply.status).toBe(503);
+      expect(reply.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS.backend_unavailable));
+      expect(reply.body).toEqual({ error: 'backend_unavailable', message: expect.any(String) });
+    });
+
     it('answers an unexpected failure with a plain 500, never its message', async () => {
       const reply = new Reply();
       const hook = fastifyHook(async () => {
@@ -126,6 +136,16 @@ describe('useAuthHook', () => {
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(response.body).toEqual(failure.getResponse());
+    });
+
+    it('answers a "try later" failure with its Retry-After, and no other with one', async () => {
+      const response = new Response();
+      expect(await expressRequest(async () => backendUnavailable(), response)).toBe(false);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS.backend_unavailable));
+      const refused = new Response();
+      expect(await expressRequest(async () => conflictingCredentials(), refused)).toBe(false);
+      expect(refused.headers['retry-after']).toBeUndefined();
     });
 
     it('answers an unexpected failure with a plain 500, never its message', async () => {

@@ -52,7 +52,14 @@ export function useAuthHook(adapter: HttpAdapterLike, middleware: AuthMiddleware
     (adapter.getInstance() as ExpressLike).use((request, response, next) => {
       middleware.attach(request).then(
         (failure) =>
-          failure ? sendAuthError(response, failure.getStatus(), failure.getResponse()) : next(),
+          failure
+            ? sendAuthError(
+                response,
+                failure.getStatus(),
+                failure.getResponse(),
+                failure.retryAfterSeconds,
+              )
+            : next(),
         (error: unknown) => {
           failed(error);
           sendAuthError(response, 500, INTERNAL_ERROR);
@@ -71,10 +78,11 @@ export function useAuthHook(adapter: HttpAdapterLike, middleware: AuthMiddleware
         return reply.code(500).header('content-type', AUTH_ERROR_CONTENT_TYPE).send(INTERNAL_ERROR);
       }
       if (failure) {
-        return reply
-          .code(failure.getStatus())
-          .header('content-type', AUTH_ERROR_CONTENT_TYPE)
-          .send(failure.getResponse());
+        reply.code(failure.getStatus()).header('content-type', AUTH_ERROR_CONTENT_TYPE);
+        if (failure.retryAfterSeconds !== undefined) {
+          reply.header('retry-after', String(failure.retryAfterSeconds));
+        }
+        return reply.send(failure.getResponse());
       }
       return undefined;
     });

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { retryAfterSeconds } from '@livegate/state';
 
 /** Stable codes of the `{ error, message }` body of every auth failure. */
 export type AuthErrorCode =
@@ -9,14 +10,20 @@ export type AuthErrorCode =
   | 'backend_unavailable'
   | 'invalid_input';
 
-/** An HTTP error whose body is `{ "error": code, "message": text }`. */
+/**
+ * An HTTP error whose body is `{ "error": code, "message": text }`. A "try later" one carries the
+ * seconds of its `Retry-After` header (the same as state's for the same code).
+ */
 export class AuthHttpException extends HttpException {
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     status: number,
     readonly code: AuthErrorCode,
     message: string,
   ) {
     super({ error: code, message }, status);
+    this.retryAfterSeconds = retryAfterSeconds(code);
   }
 }
 
@@ -26,6 +33,8 @@ export const forbidden = (message = 'Not allowed') =>
   new AuthHttpException(HttpStatus.FORBIDDEN, 'forbidden', message);
 export const notFound = (message = 'Not found') =>
   new AuthHttpException(HttpStatus.NOT_FOUND, 'not_found', message);
+export const invalidInput = (message: string) =>
+  new AuthHttpException(HttpStatus.BAD_REQUEST, 'invalid_input', message);
 export const conflictingCredentials = () =>
   new AuthHttpException(
     HttpStatus.BAD_REQUEST,

@@ -1,9 +1,8 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthHttpException } from './auth.errors';
-import { AuthService } from './auth.service';
-import { ANONYMOUS } from './claims-principal';
-import { setRequestAuth } from './request-auth';
+import { AuthService, PUBLIC_PATH_STATE } from './auth.service';
+import { attachAuthState } from './request-auth';
 
 /** Whether a path is public: an exact entry, or below an entry ending in `/*`. */
 export function isPublicPath(path: string, publicPaths: readonly string[]): boolean {
@@ -21,10 +20,18 @@ type NodeRequest = IncomingMessage & { originalUrl?: string };
 /** The media type of the JSON error bodies the middleware answers with. */
 export const AUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** Ends a raw Node response with a JSON error body. */
-export function sendAuthError(response: ServerResponse, status: number, body: unknown): void {
+/** Ends a raw Node response with a JSON error body (and `Retry-After` on a "try later" one). */
+export function sendAuthError(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  retryAfterSeconds?: number,
+): void {
   response.statusCode = status;
   response.setHeader('Content-Type', AUTH_ERROR_CONTENT_TYPE);
+  if (retryAfterSeconds !== undefined) {
+    response.setHeader('Retry-After', String(retryAfterSeconds));
+  }
   response.end(JSON.stringify(body));
 }
 
@@ -48,7 +55,7 @@ export class AuthMiddleware implements NestMiddleware {
     if (!failure) {
       return next();
     }
-    sendAuthError(response, failure.getStatus(), failure.getResponse());
+    sendAuthError(response, failure.getStatus(), failure.getResponse(), failure.retryAfterSeconds);
   }
 
   /**
@@ -61,14 +68,11 @@ export class AuthMiddleware implements NestMiddleware {
       this.auth.enabled &&
       isPublicPath(request.originalUrl ?? request.url ?? '/', this.auth.options.publicPaths)
     ) {
-      setRequestAuth(request, { principal: ANONYMOUS, session: null, failure: null });
+      attachAuthState(request, PUBLIC_PATH_STATE);
       return undefined;
     }
     try {
-      setRequestAuth(
-        request,
-        await this.auth.authenticate(this.auth.credentialsOf(request.headers)),
-      );
+      attachAuthState(request, await this.auth.authenticate(request.headers));
       return undefined;
     } catch (error) {
       if (error instanceof AuthHttpException) {

@@ -21,13 +21,14 @@ import type {
 } from './auth.options';
 import { AuthRedirectFilter } from './auth-redirect.filter';
 import { AuthService } from './auth.service';
+import { LoginSessions } from './login-sessions.service';
 import { PolicyEngine } from './policy-engine';
 import { SocketAuthenticator } from './socket-auth';
 
 /**
  * Authentication and authorization: the middleware resolving sessions, the global `AccessGuard`,
- * the policy engine and tokens. Needs `SessionStore` from a global `StateModule`
- * (`StateModule.forRoot({ isGlobal: true })`).
+ * login sessions, the policy engine and tokens. Needs the `SessionStore` of the app's
+ * `StateModule` (global unless `isGlobal: false`). Global itself.
  */
 @Module({})
 export class AuthModule implements NestModule {
@@ -68,6 +69,7 @@ export class AuthModule implements NestModule {
           inject: [AUTH_MODULE_OPTIONS, authEnvironment.KEY],
         },
         AuthService,
+        LoginSessions,
         PolicyEngine,
         AuthMiddleware,
         SocketAuthenticator,
@@ -78,6 +80,7 @@ export class AuthModule implements NestModule {
       exports: [
         AUTH_OPTIONS,
         AuthService,
+        LoginSessions,
         PolicyEngine,
         AccessGuard,
         AuthMiddleware,

@@ -1,22 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  MAX_ID_LENGTH,
-  SessionStore,
-  StateBackendUnavailableError,
-  type CreateSessionInput,
-  type UserSession,
-} from '@livegate/state';
+import { SessionStore, StateBackendUnavailableError, type UserSession } from '@livegate/state';
 import { AUTH_OPTIONS } from './auth.constants';
-import { backendUnavailable, conflictingCredentials, notFound, unauthorized } from './auth.errors';
+import { conflictingCredentials } from './auth.errors';
 import type { ResolvedAuthOptions } from './auth.options';
 import { sessionCookieName } from './auth.config';
 import { ANONYMOUS, ClaimsPrincipal, LOCAL_ADMIN } from './claims-principal';
 import {
+  isSessionIdShape,
   presentedCredentials,
-  type PresentedCredentials,
+  type HandshakeCredentials,
   type RequestHeaders,
 } from './credentials';
-import { getRequestAuth, setRequestAuth, type RequestAuth } from './request-auth';
+import { attachAuthState, authStateOf, type AuthState } from './request-auth';
 import {
   generateSessionToken,
   generateWidgetToken,
@@ -25,184 +20,140 @@ import {
   type SessionTokenValidation,
 } from './tokens';
 
-// Session ids as Livegate issues them, or as a caller chose them within the state limits.
-const SESSION_ID = /^[A-Za-z0-9_.~:-]+$/;
-
-const anonymous = (failure: RequestAuth['failure'] = null): RequestAuth => ({
+// Shared, frozen results: the requests that resolve to them allocate nothing for them.
+const NO_CREDENTIALS: AuthState = Object.freeze({
   principal: ANONYMOUS,
   session: null,
-  failure,
+  failure: null,
+});
+const INVALID_CREDENTIALS: AuthState = Object.freeze({
+  principal: ANONYMOUS,
+  session: null,
+  failure: 'invalid_credentials',
+});
+const BACKEND_UNAVAILABLE: AuthState = Object.freeze({
+  principal: ANONYMOUS,
+  session: null,
+  failure: 'backend_unavailable',
+});
+const AUTH_DISABLED: AuthState = Object.freeze({
+  principal: LOCAL_ADMIN,
+  session: null,
+  failure: null,
 });
 
+/** The auth state of a public path: nothing is read. */
+export const PUBLIC_PATH_STATE = NO_CREDENTIALS;
+
 /**
- * Resolves credentials to sessions and principals, creates login sessions and signs tokens with
- * the configured secret. Used by the middleware, the guard and the WebSocket handshake.
+ * Resolves credentials to sessions and principals, and signs tokens with the configured secret.
+ * Every HTTP request (middleware, guard) and every socket.io handshake goes through
+ * `authenticate`. Creating and ending login sessions is `LoginSessions`'.
  */
 @Injectable()
 export class AuthService {
-  /** The cookie names read for the session (the `__Host-` one and the plain one). */
+  /**
+   * The cookie names read for the session: only the `__Host-` one when cookies are secure (a
+   * sibling subdomain can plant the plain one), else the plain one.
+   */
   readonly cookieNames: readonly string[];
-  private readonly principals = new WeakMap<UserSession, ClaimsPrincipal>();
+  private readonly states = new WeakMap<UserSession, AuthState>();
 
   constructor(
     @Inject(AUTH_OPTIONS) readonly options: ResolvedAuthOptions,
     private readonly sessions: SessionStore,
   ) {
-    this.cookieNames = Object.freeze([
-      ...new Set([sessionCookieName(options), options.sessionCookie]),
-    ]);
+    this.cookieNames = Object.freeze([sessionCookieName(options)]);
   }
 
   get enabled(): boolean {
     return this.options.enabled;
   }
 
-  /** Reads the credentials of an HTTP request (never its query string). */
-  credentialsOf(headers: RequestHeaders): PresentedCredentials {
-    return presentedCredentials(headers, this.cookieNames, this.options.authHeader);
-  }
-
   /**
-   * Resolves presented credentials. Credentials naming different sessions throw a 400;
-   * a store failure resolves to anonymous with `failure: 'backend_unavailable'`, so that public
-   * routes still answer while protected ones fail closed with 503.
+   * The one credentials → session → principal path. Reads the session cookie and the bearer
+   * header, and with `handshake` also `auth.token` and `?session=` (HTTP requests never pass it).
+   * Credentials naming different sessions throw a 400. A value outside the session-id charset,
+   * or a handshake value that is not one string, resolves to anonymous with
+   * `invalid_credentials` before any store lookup. A store failure resolves to anonymous with
+   * `backend_unavailable`, so that public routes still answer while protected ones fail closed.
    */
-  async authenticate(credentials: PresentedCredentials): Promise<RequestAuth> {
+  async authenticate(
+    headers: RequestHeaders,
+    handshake?: HandshakeCredentials,
+  ): Promise<AuthState> {
     if (!this.options.enabled) {
-      return { principal: LOCAL_ADMIN, session: null, failure: null };
+      return AUTH_DISABLED;
     }
-    const { cookie, bearer, query } = credentials;
-    const sessionId = cookie ?? bearer ?? query;
-    const differs = (value: string | undefined) => value !== undefined && value !== sessionId;
-    if (differs(bearer) || differs(query)) {
+    const credentials = presentedCredentials(
+      headers,
+      this.cookieNames,
+      this.options.authHeader,
+      handshake,
+    );
+    if (credentials.refused) {
+      return INVALID_CREDENTIALS;
+    }
+    const { cookie, bearer, token, query } = credentials;
+    const sessionId = cookie ?? bearer ?? token ?? query;
+    if (sessionId === undefined) {
+      return credentials.malformed ? INVALID_CREDENTIALS : NO_CREDENTIALS;
+    }
+    if (
+      (bearer !== undefined && bearer !== sessionId) ||
+      (token !== undefined && token !== sessionId) ||
+      (query !== undefined && query !== sessionId)
+    ) {
       throw conflictingCredentials();
     }
-    if (sessionId === undefined) {
-      return anonymous(credentials.malformed ? 'invalid_credentials' : null);
-    }
-    if (sessionId.length > MAX_ID_LENGTH || !SESSION_ID.test(sessionId)) {
-      return anonymous('invalid_credentials');
+    if (!isSessionIdShape(sessionId)) {
+      return INVALID_CREDENTIALS;
     }
     let session: UserSession | null;
     try {
       session = await this.sessions.getSession(sessionId);
     } catch (error) {
       if (error instanceof StateBackendUnavailableError) {
-        return anonymous('backend_unavailable');
+        return BACKEND_UNAVAILABLE;
       }
       throw error;
     }
-    if (!session) {
-      return anonymous('invalid_credentials');
-    }
-    return { principal: this.principalOf(session), session, failure: null };
+    return session ? this.stateOf(session) : INVALID_CREDENTIALS;
   }
 
   /**
-   * The principal of a session. Stores hand out frozen snapshots, often the same one to every
-   * request (a cached Redis session, a memory session), so it is derived once per snapshot.
+   * The auth state of a session. Stores hand out frozen snapshots, often the same one to every
+   * request (a cached Redis session, a memory session), so it (and its principal) is derived
+   * once per snapshot.
    */
-  private principalOf(session: UserSession): ClaimsPrincipal {
-    let principal = this.principals.get(session);
-    if (!principal) {
-      principal = ClaimsPrincipal.fromSession(session);
+  stateOf(session: UserSession): AuthState {
+    let state = this.states.get(session);
+    if (!state) {
+      state = Object.freeze({
+        principal: ClaimsPrincipal.fromSession(session),
+        session,
+        failure: null,
+      });
       if (Object.isFrozen(session)) {
-        this.principals.set(session, principal);
+        this.states.set(session, state);
       }
     }
-    return principal;
+    return state;
   }
 
   /**
    * The auth state of an HTTP request (Express, Fastify or raw Node request): what the
-   * middleware attached, or resolved and attached now where it did not run.
+   * middleware attached, or resolved through `authenticate` and attached now where it did not run.
    */
-  async resolveRequest(request: unknown): Promise<RequestAuth> {
-    const existing = getRequestAuth(request);
+  async resolveRequest(request: unknown): Promise<AuthState> {
+    const existing = authStateOf(request);
     if (existing) {
       return existing;
     }
     const headers = (request as { headers?: RequestHeaders }).headers ?? {};
-    const auth = await this.authenticate(this.credentialsOf(headers));
-    setRequestAuth(request, auth);
+    const auth = await this.authenticate(headers);
+    attachAuthState(request, auth);
     return auth;
-  }
-
-  /**
-   * Enforces `requireAuthForWidgets` for a widget read: anonymous 401, a widget the session may
-   * not read 404 (its existence is not revealed), the store down 503.
-   */
-  async assertWidgetReadable(auth: RequestAuth | undefined, widgetId: string): Promise<void> {
-    if (!this.options.enabled || !this.options.requireAuthForWidgets) {
-      return;
-    }
-    if (auth?.failure === 'backend_unavailable') {
-      throw backendUnavailable();
-    }
-    if (!auth?.session) {
-      throw unauthorized();
-    }
-    let readable: boolean;
-    try {
-      readable = await this.sessions.checkPermission(
-        auth.session.sessionId,
-        'widget',
-        widgetId,
-        'read',
-      );
-    } catch (error) {
-      if (error instanceof StateBackendUnavailableError) {
-        throw backendUnavailable();
-      }
-      throw notFound('No such widget');
-    }
-    if (!readable) {
-      throw notFound('No such widget');
-    }
-  }
-
-  /**
-   * Creates a login session with the default roles, plus `admin` for configured admin users.
-   * Session ids are always new (rotated on every login).
-   */
-  createLoginSession(
-    userId: string,
-    input: Omit<CreateSessionInput, 'userId' | 'sessionId'> & { email?: string } = {},
-  ): Promise<UserSession> {
-    const { email, roles, ...rest } = input;
-    const granted = new Set(roles ?? this.options.defaultRoles);
-    if (
-      this.options.adminUsers.includes(userId) ||
-      (email !== undefined && this.options.adminUsers.includes(email))
-    ) {
-      granted.add('admin');
-    }
-    return this.sessions.createSession({
-      ttl: this.options.sessionTtl,
-      ...rest,
-      userId,
-      roles: [...granted],
-    });
-  }
-
-  /** `Set-Cookie` value for a session: HttpOnly, SameSite=Lax, Path=/, Secure (+ `__Host-`). */
-  sessionCookie(sessionId: string, maxAgeSeconds = this.options.sessionTtl): string {
-    const attributes = [
-      `${sessionCookieName(this.options)}=${encodeURIComponent(sessionId)}`,
-      'Path=/',
-      'HttpOnly',
-      'SameSite=Lax',
-      `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
-    ];
-    if (this.options.secureCookies) {
-      attributes.push('Secure');
-    }
-    return attributes.join('; ');
-  }
-
-  /** `Set-Cookie` value that removes the session cookie. */
-  clearedSessionCookie(): string {
-    return this.sessionCookie('', 0);
   }
 
   generateSessionToken(userId: string, expiresAt?: number): string {

@@ -1,4 +1,4 @@
-import type { UserSession } from '@livegate/state';
+import { effectiveRoles, type UserSession } from '@livegate/state';
 
 /** One statement about a principal: `{ type: 'role', value: 'admin' }`. */
 export interface Claim {
@@ -66,8 +66,9 @@ export class ClaimsPrincipal {
   }
 
   /**
-   * The principal of a session: `sub` and one `role` claim per role, plus the claims kept in
-   * `metadata.claims` (the session snapshot live updates write).
+   * The principal of a session: `sub`, one `role` claim per effective role (`effectiveRoles`: the
+   * session's roles and its role claims, the same list every permission check uses), plus the
+   * other claims kept in `metadata.claims` (the session snapshot live updates write).
    */
   static fromSession(session: UserSession): ClaimsPrincipal {
     const metadata = session.metadata ?? {};
@@ -75,10 +76,13 @@ export class ClaimsPrincipal {
       typeof metadata.user_info === 'object' && metadata.user_info !== null
         ? (metadata.user_info as Record<string, unknown>)
         : {};
-    const extra = Array.isArray(metadata.claims) ? metadata.claims.filter(isClaim) : [];
+    // Role claims come only from `effectiveRoles`, so `roles` here and in every store agree.
+    const extra = Array.isArray(metadata.claims)
+      ? metadata.claims.filter((claim) => isClaim(claim) && claim.type !== 'role')
+      : [];
     const claims: Claim[] = [
       { type: 'sub', value: session.userId },
-      ...session.roles.map((role) => ({ type: 'role', value: role })),
+      ...effectiveRoles(session).map((role) => ({ type: 'role', value: role })),
       ...extra,
     ];
     const name =

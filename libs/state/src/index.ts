@@ -53,6 +53,8 @@ export {
   StateNotSupportedError,
   StateStorageFullError,
   StateValidationError,
+  RETRY_AFTER_SECONDS,
+  retryAfterSeconds,
 } from './state.errors';
 export { StateExceptionFilter, type ErrorBody } from './state-exception.filter';
 
@@ -89,10 +91,22 @@ export { generateSessionId } from './sessions/session.validation';
 export {
   DEFAULT_ROLE_PERMISSIONS,
   RESOURCE_TYPES,
+  ROLE_CLAIM_TYPE,
+  effectiveRoles,
   resourceKey,
   type ResourceGrants,
   type ResourceType,
 } from './sessions/roles';
+export {
+  MAX_CHANGE_PERMISSIONS,
+  MAX_CHANGE_RESOURCES,
+  MAX_CLAIMS_BYTES,
+  MAX_CLAIM_VALUE_LENGTH,
+  MAX_GRANT_BYTES,
+  MAX_SESSION_CLAIMS,
+  MAX_SESSION_ROLES,
+} from './sessions/session-updates';
+export { DEFAULT_SESSION_MAX_LIFETIME } from './state.options';
 
 // Chat
 export { ChatStore, DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './chat/chat-store';
@@ -132,11 +146,33 @@ export {
 export { StateService, type DeliveryOutcome, type WidgetEventListener } from './state.service';
 
 // Backends
-export type { StateBackend, StateBackendFactory } from './backends/state-backend';
+export type {
+  StateBackend,
+  StateBackendFactory,
+  StateBackendHealth,
+} from './backends/state-backend';
 export { createMemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend';
 export {
   createSqliteBackend,
   type SqliteBackendOptions,
   type SqliteStateBackend,
 } from './backends/sqlite/sqlite.backend';
-export type { SqliteKeyring } from './backends/sqlite/sqlite-key';
+export {
+  createOsKeyring,
+  KEYRING_SERVICE,
+  type OsKeyring,
+  type SqliteKeyring,
+} from './backends/sqlite/sqlite-key';
+export { createRedisBackend, type RedisBackendOptions } from './backends/redis/redis.backend';
+export {
+  StateRedisConnection,
+  type RedisDuplicateOptions,
+} from './backends/redis/redis-connection';
+
+// Readiness
+export {
+  STATE_HEALTH_TIMEOUT_MS,
+  StateHealthIndicator,
+  type StateHealth,
+  type StateHealthIndicatorResult,
+} from './health/state-health.indicator';

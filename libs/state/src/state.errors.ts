@@ -73,3 +73,29 @@ export class StateConfigurationError extends StateError {
   readonly code = 'configuration_error';
   readonly status = 500;
 }
+
+/**
+ * Seconds a client should wait before trying again after a "try later" state error, by error
+ * code; the value of the `Retry-After` header those answers carry. A backend that is away usually
+ * comes back within seconds (the Redis connection notices within about a second), a lock is held
+ * for a fraction of one, and a full disk needs an operator.
+ */
+export const RETRY_AFTER_SECONDS: Readonly<
+  Record<'backend_unavailable' | 'backend_busy' | 'storage_full', number>
+> = Object.freeze({
+  backend_unavailable: 2,
+  backend_busy: 1,
+  storage_full: 60,
+});
+
+/**
+ * The `Retry-After` seconds of a "try later" answer: for a state error, or an error code such as
+ * `'backend_unavailable'`; `undefined` for everything a retry would not fix.
+ */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  const code =
+    error instanceof StateError ? error.code : typeof error === 'string' ? error : undefined;
+  return code !== undefined && Object.hasOwn(RETRY_AFTER_SECONDS, code)
+    ? RETRY_AFTER_SECONDS[code as keyof typeof RETRY_AFTER_SECONDS]
+    : undefined;
+}

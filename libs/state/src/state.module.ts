@@ -9,8 +9,11 @@ import {
 } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { createStateBackend } from './backends/create-state-backend';
+import { StateRedisConnection } from './backends/redis/redis-connection';
 import type { StateBackend } from './backends/state-backend';
 import { CallbackRegistry } from './callbacks/callback-registry';
+import { CallbackRelay } from './callbacks/callback-relay';
+import { StateHealthIndicator } from './health/state-health.indicator';
 import { STATE_BACKEND, STATE_MODULE_OPTIONS, STATE_OPTIONS } from './state.constants';
 import {
   resolveStateOptions,
@@ -49,6 +52,12 @@ const STORE_PROVIDERS: Provider[] = [
   },
   { provide: SessionStore, useFactory: (b: StateBackend) => b.sessions, inject: [STATE_BACKEND] },
   { provide: ChatStore, useFactory: (b: StateBackend) => b.chats, inject: [STATE_BACKEND] },
+  // `undefined` on a backend other than Redis: the libraries sharing it inject it as optional.
+  {
+    provide: StateRedisConnection,
+    useFactory: (b: StateBackend) => b.redis,
+    inject: [STATE_BACKEND],
+  },
 ];
 
 const EXPORTS = [
@@ -60,6 +69,8 @@ const EXPORTS = [
   ChatStore,
   CallbackRegistry,
   StateService,
+  StateHealthIndicator,
+  StateRedisConnection,
 ];
 
 /**
@@ -120,7 +131,9 @@ export class StateModule {
         StateBackendLifecycle,
         ...STORE_PROVIDERS,
         CallbackRegistry,
+        CallbackRelay,
         StateService,
+        StateHealthIndicator,
       ],
       exports: EXPORTS,
     };

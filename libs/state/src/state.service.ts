@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -11,39 +10,19 @@ import {
   type CallbackOutcome,
   type WidgetCallback,
 } from './callbacks/callback-registry';
+import { CallbackRelay } from './callbacks/callback-relay';
 import type { ConnectionInfo, RegisterConnectionOptions } from './connections/connection.models';
 import type { CreateSessionInput, UserSession } from './sessions/session.models';
 import type { StateEvent, Unsubscribe } from './events/event.models';
 import type { WidgetRecord } from './widgets/widget.models';
 import { STATE_OPTIONS } from './state.constants';
-import { StateValidationError } from './state.errors';
 import type { ResolvedStateOptions } from './state.options';
 import { ConnectionRouter } from './connections/connection-router';
 import { EventBus } from './events/event-bus';
 import { SessionStore } from './sessions/session-store';
 import { WidgetStore } from './widgets/widget-store';
 import { assertId } from './common/validation';
-
-/** Channel every worker listens on for events addressed to all of a widget's connections. */
-export const BROADCAST_CHANNEL = 'widget-events';
-/** Channel of events addressed to one worker. */
-export const workerChannel = (workerId: string): string => `worker:${workerId}`;
-
-/** Event types of the callback request/reply between workers (never handed to listeners). */
-export const CALLBACK_REQUEST_EVENT = 'livegate:callback:request';
-export const CALLBACK_REPLY_EVENT = 'livegate:callback:reply';
-
-interface CallbackRequest {
-  correlationId: string;
-  replyTo: string;
-  eventType: string;
-  data: unknown;
-}
-
-interface CallbackReply {
-  correlationId: string;
-  outcome: CallbackOutcome;
-}
+import { BROADCAST_CHANNEL, workerChannel } from './events/worker-channels';
 
 /** Receives widget events this worker should push to its local WebSocket connections. */
 export type WidgetEventListener = (event: StateEvent) => void | Promise<void>;
@@ -62,8 +41,6 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StateService.name);
   private readonly listeners = new Set<WidgetEventListener>();
   private readonly subscriptions: Unsubscribe[] = [];
-  /** Callback invocations waiting for another worker's reply, by correlation id. */
-  private readonly pendingCalls = new Map<string, (outcome: CallbackOutcome) => void>();
   /** Connections registered through this service, kept alive by the heartbeat timer. */
   private readonly localConnections = new Set<string>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -74,6 +51,7 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     private readonly connections: ConnectionRouter,
     private readonly sessions: SessionStore,
     private readonly callbacks: CallbackRegistry,
+    private readonly relay: CallbackRelay,
     @Inject(STATE_OPTIONS) private readonly options: ResolvedStateOptions,
   ) {}
 
@@ -98,10 +76,7 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
   /** Unsubscribes and unregisters this worker's connections: a clean shutdown leaves none behind. */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    for (const resolve of this.pendingCalls.values()) {
-      resolve({ handled: false, reason: 'not_delivered', error: 'The worker is shutting down' });
-    }
-    this.pendingCalls.clear();
+    this.relay.close();
     const subscriptions = this.subscriptions.splice(0);
     await Promise.allSettled(subscriptions.map((unsubscribe) => unsubscribe()));
     try {
@@ -218,7 +193,7 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     if (owner === this.workerId) {
       return { handled: false, reason: 'no_callback' };
     }
-    return (await this.invokeRemote(owner, widgetId, eventType, data)) as CallbackOutcome<TResult>;
+    return (await this.relay.invoke(owner, widgetId, eventType, data)) as CallbackOutcome<TResult>;
   }
 
   // Events
@@ -264,91 +239,6 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     return this.sessions.getSession(sessionId);
   }
 
-  private async invokeRemote(
-    owner: string,
-    widgetId: string,
-    eventType: string,
-    data: unknown,
-  ): Promise<CallbackOutcome> {
-    const correlationId = randomUUID();
-    const timeoutMs = this.options.callbackTimeout * 1000;
-    const reply = new Promise<CallbackOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingCalls.delete(correlationId);
-        resolve({
-          handled: false,
-          reason: 'not_delivered',
-          error: `Worker ${owner} did not answer within ${timeoutMs} ms`,
-        });
-      }, timeoutMs);
-      this.pendingCalls.set(correlationId, (outcome) => {
-        clearTimeout(timer);
-        this.pendingCalls.delete(correlationId);
-        resolve(outcome);
-      });
-    });
-    const request: CallbackRequest = { correlationId, replyTo: this.workerId, eventType, data };
-    try {
-      await this.events.publish(workerChannel(owner), {
-        eventType: CALLBACK_REQUEST_EVENT,
-        widgetId,
-        targetWorkerId: owner,
-        data: request,
-      });
-    } catch (error) {
-      this.pendingCalls.get(correlationId)?.({
-        handled: false,
-        reason: 'not_delivered',
-        error: error instanceof Error ? error.message : String(error),
-      });
-      if (error instanceof StateValidationError) {
-        throw error;
-      }
-    }
-    return reply;
-  }
-
-  /** Runs a callback for another worker and sends the outcome back. */
-  private async answerRemote(event: StateEvent): Promise<void> {
-    const request = event.data as Partial<CallbackRequest> | null;
-    if (
-      event.widgetId === null ||
-      typeof request?.correlationId !== 'string' ||
-      typeof request.replyTo !== 'string' ||
-      typeof request.eventType !== 'string'
-    ) {
-      this.logger.warn(`Ignored a malformed callback request from ${event.sourceWorkerId}`);
-      return;
-    }
-    const { correlationId, replyTo } = request;
-    const widgetId = event.widgetId;
-    let outcome = await this.callbacks.invoke(widgetId, request.eventType, request.data);
-    const send = (answer: CallbackOutcome) =>
-      this.events.publish(workerChannel(replyTo), {
-        eventType: CALLBACK_REPLY_EVENT,
-        widgetId,
-        targetWorkerId: replyTo,
-        data: { correlationId, outcome: answer } satisfies CallbackReply,
-      });
-    try {
-      try {
-        await send(outcome);
-      } catch (error) {
-        if (!(error instanceof StateValidationError)) {
-          throw error;
-        }
-        outcome = {
-          handled: false,
-          reason: 'callback_error',
-          error: 'The callback result cannot be sent as JSON',
-        };
-        await send(outcome);
-      }
-    } catch (error) {
-      this.logger.error(`Could not answer a callback request: ${String(error)}`);
-    }
-  }
-
   private async heartbeatAll(): Promise<void> {
     for (const widgetId of [...this.localConnections]) {
       try {
@@ -366,15 +256,8 @@ export class StateService implements OnModuleInit, OnModuleDestroy {
     if (event.targetWorkerId !== null && event.targetWorkerId !== this.workerId) {
       return;
     }
-    if (event.eventType === CALLBACK_REQUEST_EVENT) {
-      return this.answerRemote(event);
-    }
-    if (event.eventType === CALLBACK_REPLY_EVENT) {
-      const reply = event.data as Partial<CallbackReply> | null;
-      if (typeof reply?.correlationId === 'string' && reply.outcome) {
-        this.pendingCalls.get(reply.correlationId)?.(reply.outcome);
-      }
-      return;
+    if (this.relay.isProtocolEvent(event)) {
+      return this.relay.receive(event);
     }
     for (const listener of [...this.listeners]) {
       try {

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ANONYMOUS, type ClaimsPrincipal } from '../claims-principal';
-import { getRequestAuth } from '../request-auth';
+import { authStateOf, type AuthState } from '../request-auth';
 
 /** The request's `ClaimsPrincipal` (`ANONYMOUS` when none). */
 export const CurrentUser = createParamDecorator(
@@ -8,9 +8,11 @@ export const CurrentUser = createParamDecorator(
     authOf(context)?.principal ?? ANONYMOUS,
 );
 
-export function authOf(context: ExecutionContext) {
-  if (context.getType() === 'ws') {
-    return getRequestAuth(context.switchToWs().getClient<{ data?: unknown }>().data);
-  }
-  return getRequestAuth(context.switchToHttp().getRequest());
+/** The auth state of the request or socket a handler runs for. */
+export function authOf(context: ExecutionContext): AuthState | undefined {
+  return authStateOf(
+    context.getType() === 'ws'
+      ? context.switchToWs().getClient<unknown>()
+      : context.switchToHttp().getRequest<unknown>(),
+  );
 }

@@ -1,9 +1,29 @@
 import type { PublishEventInput, StateEvent } from './event.models';
 import { StateValidationError } from '../state.errors';
-import { assertId } from '../common/validation';
+import { assertId, boundedJsonStringify, isWithinNestingDepth } from '../common/validation';
 
 /** Largest serialized event data, in bytes of JSON. */
 export const MAX_EVENT_DATA_BYTES = 1024 * 1024;
+/**
+ * Room for everything of an encoded event but its data: five ids of at most 256 characters (each
+ * at most three bytes of UTF-8 per character, escaping included), the field names and the
+ * timestamp, with margin.
+ */
+export const MAX_EVENT_ENVELOPE_BYTES = 8 * 1024;
+/** Largest message a publisher of this library ever sends: receivers drop anything larger. */
+export const MAX_WIRE_EVENT_BYTES = MAX_EVENT_DATA_BYTES + MAX_EVENT_ENVELOPE_BYTES;
+
+/** Whether a received message is over `MAX_WIRE_EVENT_BYTES`, without encoding it when it cannot be. */
+export function isOversizedWireMessage(message: string): boolean {
+  // A UTF-16 code unit is one to three bytes of UTF-8 (a surrogate pair is four for two units).
+  if (message.length > MAX_WIRE_EVENT_BYTES) {
+    return true;
+  }
+  return (
+    message.length * 3 > MAX_WIRE_EVENT_BYTES &&
+    Buffer.byteLength(message, 'utf8') > MAX_WIRE_EVENT_BYTES
+  );
+}
 
 /**
  * Validates what a publisher supplies and builds the event as it travels: JSON-safe data, the
@@ -26,17 +46,9 @@ export function toWireEvent<T>(
   if (input.targetWorkerId !== undefined) {
     assertId('targetWorkerId', input.targetWorkerId);
   }
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(input.data ?? null);
-  } catch {
-    throw new StateValidationError('data', 'must be serializable as JSON');
-  }
+  const json = boundedJsonStringify('data', input.data ?? null, MAX_EVENT_DATA_BYTES);
   if (json === undefined) {
     throw new StateValidationError('data', 'must be serializable as JSON');
-  }
-  if (Buffer.byteLength(json, 'utf8') > MAX_EVENT_DATA_BYTES) {
-    throw new StateValidationError('data', `must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`);
   }
   return {
     eventType: input.eventType,
@@ -77,7 +89,10 @@ const isText = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= 256;
 const isOptionalText = (value: unknown): value is string | null => value === null || isText(value);
 
-/** Parses a received event; `null` for anything malformed, which the receiver drops. */
+/**
+ * Parses a received event; `null` for anything malformed (data nested deeper than any publisher
+ * of this library sends included), which the receiver drops.
+ */
 export function decodeWireEvent(json: string): StateEvent | null {
   let wire: Partial<WireEvent>;
   try {
@@ -94,7 +109,8 @@ export function decodeWireEvent(json: string): StateEvent | null {
     !isOptionalText(wire.target_worker_id) ||
     typeof wire.timestamp !== 'number' ||
     !isText(wire.message_id) ||
-    !('data' in wire)
+    !('data' in wire) ||
+    !isWithinNestingDepth(wire.data)
   ) {
     return null;
   }

@@ -9,6 +9,53 @@ export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]
   anonymous: Object.freeze([] as string[]),
 });
 
+/**
+ * A built-in role's permissions; `undefined` for any other name. Looked up as an own property, so
+ * names that are also names on `Object.prototype` (`constructor`, `toString`, ...) are unknown
+ * roles like any other.
+ */
+export function defaultRolePermissionsOf(role: string): readonly string[] | undefined {
+  return Object.hasOwn(DEFAULT_ROLE_PERMISSIONS, role) ? DEFAULT_ROLE_PERMISSIONS[role] : undefined;
+}
+
+/** The claim type whose values are roles: `{ type: 'role', value: 'editor' }`. */
+export const ROLE_CLAIM_TYPE = 'role';
+
+/** Whether a value is a role name (`assertName`'s rule) without throwing for the caller. */
+export function isRoleName(value: unknown): value is string {
+  try {
+    assertName('role', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The roles a session has: its `roles`, then the values of the `role` claims in
+ * `metadata.claims` that are role names, without duplicates. A role granted either way is the same
+ * role: every permission check, the principal and every guard use this one list.
+ */
+export function effectiveRoles(session: {
+  readonly roles: readonly string[];
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+}): string[] {
+  const roles = new Set(session.roles);
+  const claims = session.metadata?.claims;
+  if (Array.isArray(claims)) {
+    for (const claim of claims as unknown[]) {
+      if (claim === null || typeof claim !== 'object') {
+        continue;
+      }
+      const { type, value } = claim as { type?: unknown; value?: unknown };
+      if (type === ROLE_CLAIM_TYPE && isRoleName(value)) {
+        roles.add(value);
+      }
+    }
+  }
+  return [...roles];
+}
+
 /** The closed set of resource types a permission can be checked against. */
 export const RESOURCE_TYPES = Object.freeze(['widget', 'session', 'user', 'system'] as const);
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -54,7 +101,7 @@ export function assertResourceGrants(field: string, value: unknown): void {
 
 /** Whether the grants in session metadata give `permission` on exactly this resource. */
 export function grantsPermission(
-  metadata: Record<string, unknown>,
+  metadata: Readonly<Record<string, unknown>>,
   resourceType: ResourceType,
   resourceId: string,
   permission: string,
@@ -85,17 +132,18 @@ export function assertPermissionQuery(
 }
 
 /**
- * The permission decision every backend makes: any role of the session grants the permission, or
- * a resource grant names exactly this resource. `rolePermissions` gives one role's permissions.
+ * The permission decision every backend makes: any of the session's effective roles (its roles and
+ * role claims) grants the permission, or a resource grant names exactly this resource.
+ * `rolePermissions` gives one role's permissions.
  */
 export function sessionAllows(
-  session: { roles: readonly string[]; metadata: Record<string, unknown> },
+  session: { roles: readonly string[]; metadata: Readonly<Record<string, unknown>> },
   rolePermissions: (role: string) => Iterable<string> | undefined,
   resourceType: ResourceType,
   resourceId: string,
   permission: string,
 ): boolean {
-  for (const role of session.roles) {
+  for (const role of effectiveRoles(session)) {
     for (const granted of rolePermissions(role) ?? []) {
       if (granted === permission) {
         return true;

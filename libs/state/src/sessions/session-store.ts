@@ -1,4 +1,3 @@
-import { StateNotSupportedError } from '../state.errors';
 import type { CreateSessionInput, SessionChange, UserSession } from './session.models';
 import type { ResourceType } from './roles';
 
@@ -16,32 +15,32 @@ export abstract class SessionStore {
   abstract deleteSession(sessionId: string): Promise<boolean>;
   /**
    * Extends a live session to `extendTtl` seconds from now (default: its own TTL), never past its
-   * absolute lifetime (`sessionMaxLifetime` after its creation).
+   * absolute lifetime (`sessionMaxLifetime` after its creation). `false` when there is no live
+   * session, and when the session has reached its absolute lifetime (it is then over). The
+   * version does not change: a refresh changes no role, claim or grant.
    */
   abstract refreshSession(sessionId: string, extendTtl?: number): Promise<boolean>;
   /**
    * Applies a change to a live session's roles, claims or grants atomically and returns the new
-   * snapshot (its `version` one higher); `null` when there is no live session (a deleted or expired
-   * session is never brought back). Concurrent changes are all kept.
+   * snapshot (its `version` exactly one higher, its creation time, expiry and TTL unchanged);
+   * `null` when there is no live session (a deleted or expired session is never brought back).
+   * Concurrent changes are all kept. The change is validated first (`StateValidationError`,
+   * nothing written), and so is its result: resource grants stay within `MAX_GRANT_BYTES`.
    */
-  updateSession(_sessionId: string, _change: SessionChange): Promise<UserSession | null> {
-    return Promise.reject(new StateNotSupportedError('This session store cannot update sessions'));
-  }
+  abstract updateSession(sessionId: string, change: SessionChange): Promise<UserSession | null>;
   /**
-   * Applies the change to every live session of the user, atomically; returns the new snapshots,
-   * oldest session first.
+   * Applies the change to every live session of the user in one atomic step (all or none);
+   * returns the new snapshots, oldest session first. Expired and deleted sessions are neither
+   * changed nor returned.
    */
-  updateUserSessions(_userId: string, _change: SessionChange): Promise<UserSession[]> {
-    return Promise.reject(new StateNotSupportedError('This session store cannot update sessions'));
-  }
+  abstract updateUserSessions(userId: string, change: SessionChange): Promise<UserSession[]>;
   /**
-   * Moves a live session to a new random id in one step (the old id stops working at once), with
-   * the same user, roles, metadata, creation time and expiry, and the version one higher: for a
-   * privilege change. `null` when there is no live session.
+   * Moves a live session to a new random id (`generateSessionId`) in one atomic step: the old id
+   * stops working at once (on every worker's cache too), the user, roles, metadata, creation
+   * time, expiry and TTL stay, and the version is one higher. For a privilege change. `null` when
+   * there is no live session.
    */
-  rotateSession(_sessionId: string): Promise<UserSession | null> {
-    return Promise.reject(new StateNotSupportedError('This session store cannot rotate sessions'));
-  }
+  abstract rotateSession(sessionId: string): Promise<UserSession | null>;
   /** The user's live sessions, oldest first. */
   abstract listUserSessions(userId: string): Promise<UserSession[]>;
   /** Deletes every session of the user; returns how many live sessions were deleted. */

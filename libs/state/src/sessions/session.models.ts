@@ -52,22 +52,33 @@ export interface CreateSessionInput {
 export interface ResourcePermissions {
   resourceType: ResourceType;
   resourceId: string;
-  /** For `grant`: added. For `revoke`: removed; left out, every permission on the resource goes. */
+  /**
+   * Permission names, at most `MAX_CHANGE_PERMISSIONS`. For `grant`: added (at least one). For
+   * `revoke`: removed; left out, every permission on the resource goes.
+   */
   permissions?: Iterable<string>;
 }
 
 /**
  * A change to a live session's roles, claims or resource grants, applied atomically by
  * `SessionStore.updateSession` / `updateUserSessions`: `roles`, then `claims`, then `grant`, then
- * `revoke`. At least one part must be given.
+ * `revoke`. At least one part must be given, and nothing else; `grant` and `revoke` name at least
+ * one and at most `MAX_CHANGE_RESOURCES` resources. Metadata other than `permissions` and
+ * `claims` is never touched.
  */
 export interface SessionChange {
-  /** Replaces the session's roles. */
+  /** Replaces the session's roles (names, at most `MAX_SESSION_ROLES`). */
   roles?: Iterable<string>;
-  /** Replaces `metadata.claims`. */
+  /**
+   * Replaces `metadata.claims`: at most `MAX_SESSION_CLAIMS` claims; a `role` claim's value must
+   * be a role name (it is a role of the session).
+   */
   claims?: readonly SessionClaim[];
-  /** Adds permissions on resources to `metadata.permissions` (existing ones are kept). */
+  /**
+   * Adds permissions on resources to `metadata.permissions` (existing ones are kept, first). The
+   * grants a session holds stay within `MAX_GRANT_BYTES`.
+   */
   grant?: readonly ResourcePermissions[];
-  /** Removes permissions on resources from `metadata.permissions`. */
+  /** Removes permissions on resources from `metadata.permissions`; a resource left empty goes. */
   revoke?: readonly ResourcePermissions[];
 }

@@ -1,27 +1,53 @@
 import { randomBytes } from 'node:crypto';
 import type { CreateSessionInput, UserSession } from './session.models';
 import { assertResourceGrants } from './roles';
+import { normalizeClaims, normalizeRoles } from './session-updates';
 import { StateValidationError } from '../state.errors';
-import {
-  assertId,
-  assertTtl,
-  normalizeMetadata,
-  normalizeNames,
-  ttlToMs,
-} from '../common/validation';
+import { DEFAULT_SESSION_MAX_LIFETIME } from '../state.options';
+import { assertId, assertTtl, normalizeMetadata, ttlToMs } from '../common/validation';
 
 /** A new session id: 256 random bits, base64url (43 characters). */
 export function generateSessionId(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** The session lifetimes of a store, in seconds. */
+export interface SessionLifetimes {
+  /** The TTL of a session created without one. */
+  sessionTtl: number;
+  /** The absolute lifetime from creation: no TTL or refresh reaches past it. */
+  sessionMaxLifetime: number;
+}
+
 /**
- * Validates `createSession` input and builds the session every backend stores. Nothing is written
- * by the caller when this throws.
+ * Checks a store's lifetimes: positive TTLs, the default TTL within the absolute lifetime. The
+ * absolute lifetime defaults to `DEFAULT_SESSION_MAX_LIFETIME`.
+ */
+export function resolveSessionLifetimes(options: {
+  sessionTtl: number;
+  sessionMaxLifetime?: number;
+}): SessionLifetimes {
+  const sessionMaxLifetime = options.sessionMaxLifetime ?? DEFAULT_SESSION_MAX_LIFETIME;
+  assertTtl('sessionTtl', options.sessionTtl);
+  assertTtl('sessionMaxLifetime', sessionMaxLifetime);
+  if (options.sessionTtl > sessionMaxLifetime) {
+    throw new StateValidationError(
+      'sessionTtl',
+      `must not exceed sessionMaxLifetime (${sessionMaxLifetime} seconds)`,
+    );
+  }
+  return { sessionTtl: options.sessionTtl, sessionMaxLifetime };
+}
+
+/**
+ * Validates `createSession` input and builds the session every backend stores: at most
+ * `MAX_SESSION_ROLES` roles, `metadata.permissions` as resource grants, `metadata.claims` as
+ * claims (`normalizeClaims`), a TTL within the absolute lifetime. Nothing is written by the caller
+ * when this throws.
  */
 export function prepareSession(
   input: CreateSessionInput,
-  defaultTtl: number,
+  lifetimes: SessionLifetimes,
   now = Date.now(),
 ): UserSession {
   if (input === null || typeof input !== 'object') {
@@ -30,11 +56,20 @@ export function prepareSession(
   const sessionId = input.sessionId ?? generateSessionId();
   assertId('sessionId', sessionId);
   assertId('userId', input.userId);
-  const roles = normalizeNames('roles', input.roles ?? []);
-  const ttl = input.ttl ?? defaultTtl;
+  const roles = normalizeRoles('roles', input.roles ?? []);
+  const ttl = input.ttl ?? lifetimes.sessionTtl;
   assertTtl('ttl', ttl);
+  if (ttl > lifetimes.sessionMaxLifetime) {
+    throw new StateValidationError(
+      'ttl',
+      `must not exceed the session max lifetime (${lifetimes.sessionMaxLifetime} seconds)`,
+    );
+  }
   const metadata = normalizeMetadata('metadata', input.metadata);
   assertResourceGrants('metadata.permissions', metadata.permissions);
+  if (metadata.claims !== undefined) {
+    normalizeClaims('metadata.claims', metadata.claims);
+  }
   return {
     sessionId,
     userId: input.userId,
@@ -70,4 +105,21 @@ export function assertRefreshTtl(extendTtl: number | undefined): void {
   if (extendTtl !== undefined) {
     assertTtl('extendTtl', extendTtl);
   }
+}
+
+/**
+ * The expiry a refresh gives a session: `extendTtl` (default: its own TTL) from now, never past
+ * `createdAt + sessionMaxLifetime`. At or before `now` when the session has reached its absolute
+ * lifetime: it is then over.
+ */
+export function refreshedExpiry(
+  session: Pick<UserSession, 'createdAt' | 'ttl'>,
+  extendTtl: number | undefined,
+  sessionMaxLifetime: number,
+  now = Date.now(),
+): number {
+  return Math.min(
+    now + ttlToMs(extendTtl ?? session.ttl),
+    session.createdAt + ttlToMs(sessionMaxLifetime),
+  );
 }

@@ -3,6 +3,8 @@ export interface ContractTtls {
   widgetTtl: number;
   connectionTtl: number;
   sessionTtl: number;
+  /** Absolute session lifetime; left out, the backend's default. */
+  sessionMaxLifetime?: number;
 }
 
 /** A fresh, isolated store built for one test, and how to dispose of it. */

@@ -9,3 +9,5 @@ export * from './redis-server';
 export * from './chat-audit.contract';
 export * from './child-process';
 export * from './free-port';
+export * from './input-rules.contract';
+export * from './state-backend.contract';

@@ -1,4 +1,8 @@
-import type { CreateSessionInput } from '../sessions/session.models';
+import type {
+  CreateSessionInput,
+  ResourcePermissions,
+  SessionChange,
+} from '../sessions/session.models';
 import type { ResourceType } from '../sessions/roles';
 import { SessionStore } from '../sessions/session-store';
 import {
@@ -15,6 +19,14 @@ import type { ContractFactory } from './contract.types';
 import { sleep, waitFor } from './wait';
 
 const ids = (sessions: { sessionId: string }[]): string[] => sessions.map((s) => s.sessionId);
+
+/** Asserts that a value and everything in it is frozen. */
+function expectDeeplyFrozen(value: unknown): void {
+  if (value !== null && typeof value === 'object') {
+    expect(Object.isFrozen(value)).toBe(true);
+    Object.values(value).forEach(expectDeeplyFrozen);
+  }
+}
 
 /** The behaviour every `SessionStore` backend must show. */
 export function describeSessionStoreContract(
@@ -599,6 +611,758 @@ export function describeSessionStoreContract(
         // Only live sessions are counted.
         expect(await sessions.deleteUserSessions('user-1')).toBe(2);
         expect(await sessions.listUserSessions('user-1')).toEqual([]);
+      });
+    });
+
+    describe('updates and rotation', () => {
+      const subject = useContractSubject(factory, DEFAULT_CONTRACT_TTLS);
+
+      const widget = (resourceId: string, permissions?: string[]): ResourcePermissions => ({
+        resourceType: 'widget',
+        resourceId,
+        ...(permissions ? { permissions } : {}),
+      });
+
+      it('createSession starts at version 1 and keeps valid claims as given', async () => {
+        const sessions = subject();
+        const claims = [
+          { type: 'tier', value: 'beta' },
+          { type: 'role', value: 'editor' },
+          { type: 'tier', value: 'beta' },
+        ];
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          metadata: { claims },
+        });
+
+        expect(created.version).toBe(1);
+        expect(created.metadata.claims).toEqual(claims);
+        expect(await sessions.getSession('s-1')).toEqual(created);
+      });
+
+      it('createSession checks metadata.claims as a change checks claims, and creates nothing', async () => {
+        const sessions = subject();
+        const badClaims: unknown[] = [
+          'tier',
+          { type: 'tier', value: 'x' },
+          [{ type: 'bad type', value: 'x' }],
+          [{ type: 'tier', value: 1 }],
+          [{ type: 'tier', value: 'x', issuer: 'y' }],
+          [{ type: 'role', value: 'not a role' }],
+          [{ type: 'tier', value: 'v'.repeat(1025) }],
+          Array.from({ length: 101 }, () => ({ type: 'tier', value: 'x' })),
+        ];
+        for (const claims of badClaims) {
+          await expectValidationError(() =>
+            sessions.createSession({ sessionId: 's-bad', userId: 'u-bad', metadata: { claims } }),
+          );
+        }
+        await expectValidationError(() =>
+          sessions.createSession({
+            sessionId: 's-bad',
+            userId: 'u-bad',
+            roles: Array.from({ length: 101 }, (_, index) => `r${index}`),
+          }),
+        );
+        expect(await sessions.getSession('s-bad')).toBeNull();
+        expect(await sessions.listUserSessions('u-bad')).toEqual([]);
+      });
+
+      it('updateSession replaces the roles and returns a frozen snapshot one version higher', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          roles: ['viewer'],
+          metadata: { theme: 'dark' },
+        });
+
+        const updated = (await sessions.updateSession('s-1', { roles: ['editor', 'editor'] }))!;
+
+        expect(updated).toEqual({ ...created, roles: ['editor'], version: 2 });
+        expectDeeplyFrozen(updated);
+        expect(await sessions.getSession('s-1')).toEqual(updated);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w', 'write')).toBe(true);
+        expect(ids(await sessions.listUserSessions('u-1'))).toEqual(['s-1']);
+        expect((await sessions.listUserSessions('u-1'))[0].version).toBe(2);
+        // The snapshot handed out earlier is as it was.
+        expect(created.roles).toEqual(['viewer']);
+        expect(created.version).toBe(1);
+
+        const cleared = (await sessions.updateSession('s-1', { roles: [] }))!;
+        expect(cleared.roles).toEqual([]);
+        expect(cleared.version).toBe(3);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w', 'read')).toBe(false);
+      });
+
+      it('claims replace metadata.claims and leave the rest of the metadata as it was', async () => {
+        const sessions = subject();
+        await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          metadata: { theme: 'dark', claims: [{ type: 'tier', value: 'free' }] },
+        });
+
+        const updated = (await sessions.updateSession('s-1', {
+          claims: [
+            { type: 'tier', value: 'beta' },
+            { type: 'email', value: 'ada@example.com' },
+          ],
+        }))!;
+
+        expect(updated.metadata).toEqual({
+          theme: 'dark',
+          claims: [
+            { type: 'tier', value: 'beta' },
+            { type: 'email', value: 'ada@example.com' },
+          ],
+        });
+        expect(updated.version).toBe(2);
+        expect(await sessions.getSession('s-1')).toEqual(updated);
+
+        const emptied = (await sessions.updateSession('s-1', { claims: [] }))!;
+        expect(emptied.metadata).toEqual({ theme: 'dark', claims: [] });
+        expect(await sessions.getSession('s-1')).toEqual(emptied);
+      });
+
+      it('a grant adds permissions to a resource, keeping what it had, and creates the grants when there were none', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1', metadata: { a: 1 } });
+
+        const first = (await sessions.updateSession('s-1', {
+          grant: [
+            widget('w1', ['write']),
+            { resourceType: 'user', resourceId: 'u-2', permissions: ['manage_users'] },
+          ],
+        }))!;
+        expect(first.metadata).toEqual({
+          a: 1,
+          permissions: { 'widget:w1': ['write'], 'user:u-2': ['manage_users'] },
+        });
+
+        const second = (await sessions.updateSession('s-1', {
+          grant: [widget('w1', ['read', 'write', 'delete'])],
+        }))!;
+        expect(second.metadata.permissions).toEqual({
+          'widget:w1': ['write', 'read', 'delete'],
+          'user:u-2': ['manage_users'],
+        });
+        expect(second.version).toBe(3);
+        expect(await sessions.getSession('s-1')).toEqual(second);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'delete')).toBe(true);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w2', 'delete')).toBe(false);
+        expect(await sessions.checkPermission('s-1', 'user', 'u-2', 'manage_users')).toBe(true);
+      });
+
+      it('a revoke removes the named permissions, or every permission without a list; an emptied resource goes', async () => {
+        const sessions = subject();
+        await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          metadata: {
+            permissions: {
+              'widget:w1': ['read', 'write', 'delete'],
+              'widget:w2': ['read'],
+              'widget:w3': ['write'],
+            },
+          },
+        });
+
+        const updated = (await sessions.updateSession('s-1', {
+          revoke: [
+            widget('w1', ['write', 'admin']),
+            widget('w2'),
+            widget('w3', ['write']),
+            widget('never-granted'),
+          ],
+        }))!;
+
+        expect(updated.metadata.permissions).toEqual({ 'widget:w1': ['read', 'delete'] });
+        expect(await sessions.getSession('s-1')).toEqual(updated);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'write')).toBe(false);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'delete')).toBe(true);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w2', 'read')).toBe(false);
+
+        const emptied = (await sessions.updateSession('s-1', { revoke: [widget('w1')] }))!;
+        expect(emptied.metadata).toEqual({ permissions: {} });
+        expect(emptied.version).toBe(3);
+
+        // A revoke never creates grants where there were none.
+        await sessions.createSession({ sessionId: 's-2', userId: 'u-1', metadata: { a: [] } });
+        const untouched = (await sessions.updateSession('s-2', { revoke: [widget('w1')] }))!;
+        expect(untouched.metadata).toEqual({ a: [] });
+        expect(untouched.version).toBe(2);
+      });
+
+      it('keeps an empty permission list as created, and drops it once the grants change', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          metadata: { permissions: { 'widget:empty': [], 'widget:w': ['read'] } },
+        });
+        expect(await sessions.getSession('s-1')).toEqual(created);
+
+        const updated = (await sessions.updateSession('s-1', { grant: [widget('w2', ['read'])] }))!;
+        expect(updated.metadata.permissions).toEqual({
+          'widget:w': ['read'],
+          'widget:w2': ['read'],
+        });
+        expect(await sessions.getSession('s-1')).toEqual(updated);
+      });
+
+      it('applies a combined change in the order roles, claims, grant, revoke', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          roles: ['admin'],
+          metadata: { permissions: { 'widget:w1': ['read'] } },
+        });
+
+        const updated = (await sessions.updateSession('s-1', {
+          roles: new Set(['viewer']),
+          claims: [{ type: 'tier', value: 'beta' }],
+          grant: [widget('w1', ['write', 'delete']), widget('w2', ['write'])],
+          revoke: [widget('w1', ['delete']), widget('w2')],
+        }))!;
+
+        expect(updated).toEqual({
+          ...created,
+          roles: ['viewer'],
+          metadata: {
+            permissions: { 'widget:w1': ['read', 'write'] },
+            claims: [{ type: 'tier', value: 'beta' }],
+          },
+          version: 2,
+        });
+        expect(await sessions.getSession('s-1')).toEqual(updated);
+        expect(await sessions.checkPermission('s-1', 'system', 'x', 'admin')).toBe(false);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'write')).toBe(true);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w2', 'write')).toBe(false);
+      });
+
+      it('never changes the creation time, expiry or TTL, and keeps user metadata exactly as given', async () => {
+        const sessions = subject();
+        const metadata = {
+          empty: {},
+          list: [],
+          nested: { deep: [{}, [], [[]]], zero: 0, negative: -0.5 },
+          big: 1e21,
+          small: 1e-7,
+          precise: 0.1 + 0.2,
+          large: 9007199254740991,
+          text: 'ünïcødé ✓ 😀 "quoted" \\ slash/',
+          nothing: null,
+          flag: false,
+        };
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          ttl: 3600,
+          metadata,
+        });
+        const text = JSON.stringify(created.metadata);
+
+        await sessions.updateSession('s-1', { roles: ['viewer'] });
+        await sessions.updateSession('s-1', { grant: [widget('w1', ['read'])] });
+        await sessions.updateSession('s-1', { revoke: [widget('w1')] });
+        const updated = (await sessions.updateSession('s-1', {
+          claims: [{ type: 'tier', value: 'beta' }],
+        }))!;
+
+        expect(updated.createdAt).toBe(created.createdAt);
+        expect(updated.expiresAt).toBe(created.expiresAt);
+        expect(updated.ttl).toBe(3600);
+        expect(updated.version).toBe(5);
+        const { permissions, claims, ...rest } = updated.metadata;
+        expect(permissions).toEqual({});
+        expect(claims).toEqual([{ type: 'tier', value: 'beta' }]);
+        expect(JSON.stringify(rest)).toBe(text);
+        const read = (await sessions.getSession('s-1'))!;
+        expect(read).toEqual(updated);
+        const { permissions: _p, claims: _c, ...readRest } = read.metadata;
+        expect(JSON.stringify(readRest)).toBe(text);
+      });
+
+      it('versions grow by exactly one with every change and rotation, and never with a refresh', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1', ttl: 60 });
+        const versions: number[] = [];
+        for (let index = 0; index < 5; index += 1) {
+          versions.push(
+            (await sessions.updateSession('s-1', { grant: [widget(`w${index}`, ['read'])] }))!
+              .version,
+          );
+        }
+        expect(await sessions.refreshSession('s-1', 120)).toBe(true);
+        expect((await sessions.getSession('s-1'))!.version).toBe(6);
+        const rotated = (await sessions.rotateSession('s-1'))!;
+        versions.push(rotated.version);
+        versions.push((await sessions.updateUserSessions('u-1', { roles: ['viewer'] }))[0].version);
+
+        expect(versions).toEqual([2, 3, 4, 5, 6, 7, 8]);
+      });
+
+      it('updating an unknown or deleted session returns null and brings nothing back', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1', roles: ['admin'] });
+        await sessions.deleteSession('s-1');
+
+        expect(await sessions.updateSession('s-1', { roles: ['admin'] })).toBeNull();
+        expect(await sessions.updateSession('s-1', { grant: [widget('w1', ['read'])] })).toBeNull();
+        expect(await sessions.updateSession('unknown', { claims: [] })).toBeNull();
+        expect(await sessions.updateUserSessions('u-1', { roles: ['admin'] })).toEqual([]);
+        expect(await sessions.rotateSession('s-1')).toBeNull();
+        expect(await sessions.rotateSession('unknown')).toBeNull();
+
+        expect(await sessions.getSession('s-1')).toBeNull();
+        expect(await sessions.validateSession('s-1')).toBe(false);
+        expect(await sessions.listUserSessions('u-1')).toEqual([]);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'read')).toBe(false);
+        expect(await sessions.getSession('unknown')).toBeNull();
+      });
+
+      it('updateUserSessions changes every live session of the user, oldest first, and no other', async () => {
+        const sessions = subject();
+        // Ids not in order of age, so that an order by id cannot pass for it.
+        await sessions.createSession({ sessionId: 's-b', userId: 'u-1', roles: ['viewer'] });
+        await sleep(5);
+        await sessions.createSession({
+          sessionId: 's-a',
+          userId: 'u-1',
+          metadata: { permissions: { 'widget:w1': ['read'] } },
+        });
+        const other = await sessions.createSession({ sessionId: 's-c', userId: 'u-2' });
+        await sessions.createSession({ sessionId: 's-gone', userId: 'u-1' });
+        await sessions.deleteSession('s-gone');
+
+        const updated = await sessions.updateUserSessions('u-1', {
+          grant: [widget('w1', ['write'])],
+          claims: [{ type: 'role', value: 'editor' }],
+        });
+
+        expect(ids(updated)).toEqual(['s-b', 's-a']);
+        expect(updated.map((session) => session.version)).toEqual([2, 2]);
+        expect(updated[0].metadata).toEqual({
+          claims: [{ type: 'role', value: 'editor' }],
+          permissions: { 'widget:w1': ['write'] },
+        });
+        expect(updated[1].metadata.permissions).toEqual({ 'widget:w1': ['read', 'write'] });
+        updated.forEach(expectDeeplyFrozen);
+        expect(await sessions.listUserSessions('u-1')).toEqual(updated);
+        expect(await sessions.getSession('s-c')).toEqual(other);
+        expect(await sessions.getSession('s-gone')).toBeNull();
+        expect(await sessions.updateUserSessions('user-without-sessions', { roles: [] })).toEqual(
+          [],
+        );
+      });
+
+      it('rejects invalid changes with a StateValidationError and changes nothing', async () => {
+        const sessions = subject();
+        const original = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          roles: ['viewer'],
+          metadata: {
+            permissions: { 'widget:w1': ['read'] },
+            claims: [{ type: 'tier', value: 'x' }],
+          },
+        });
+        const badChanges: unknown[] = [
+          undefined,
+          null,
+          'roles',
+          [],
+          {},
+          { roles: undefined },
+          { unknown: true },
+          { roles: ['admin'], grants: [] },
+          { roles: 'admin' },
+          { roles: ['bad role'] },
+          { roles: [''] },
+          { roles: Array.from({ length: 101 }, (_, index) => `r${index}`) },
+          { claims: 'tier' },
+          { claims: {} },
+          { claims: [null] },
+          { claims: ['tier'] },
+          { claims: [{ type: 'bad type', value: 'x' }] },
+          { claims: [{ type: '', value: 'x' }] },
+          { claims: [{ type: 'tier', value: 5 }] },
+          { claims: [{ type: 'tier' }] },
+          { claims: [{ value: 'x' }] },
+          { claims: [{ type: 'tier', value: 'x', extra: 1 }] },
+          { claims: [{ type: 'role', value: 'not a role' }] },
+          { claims: [{ type: 'tier', value: 'v'.repeat(1025) }] },
+          { claims: [{ type: 'tier', value: 'lone \ud800 half' }] },
+          { claims: Array.from({ length: 101 }, () => ({ type: 'tier', value: 'x' })) },
+          { grant: [] },
+          { grant: {} },
+          { grant: [null] },
+          { grant: [widget('w2')] },
+          { grant: [widget('w2', [])] },
+          { grant: [{ ...widget('w2'), permissions: 'write' }] },
+          { grant: [widget('w2', ['bad permission'])] },
+          { grant: [widget('', ['write'])] },
+          { grant: [widget('w\n2', ['write'])] },
+          { grant: [widget('w\u202e2', ['write'])] },
+          { grant: [{ resourceType: 'file', resourceId: 'w2', permissions: ['write'] }] },
+          { grant: [{ resourceId: 'w2', permissions: ['write'] }] },
+          { grant: [{ ...widget('w2', ['write']), extra: 1 }] },
+          { grant: Array.from({ length: 101 }, (_, index) => widget(`w${index}`, ['write'])) },
+          {
+            grant: [
+              widget(
+                'w2',
+                Array.from({ length: 65 }, (_, index) => `p${index}`),
+              ),
+            ],
+          },
+          { revoke: [] },
+          { revoke: [widget('w1', [])] },
+          { revoke: [{ resourceType: 'file', resourceId: 'w1' }] },
+          { roles: ['editor'], revoke: [widget('w1', ['bad permission'])] },
+        ];
+
+        for (const change of badChanges) {
+          await expectValidationError(() =>
+            sessions.updateSession('s-1', unchecked<SessionChange>(change)),
+          );
+          await expectValidationError(() =>
+            sessions.updateUserSessions('u-1', unchecked<SessionChange>(change)),
+          );
+        }
+        await expectValidationError(() => sessions.updateSession('', { roles: [] }));
+        await expectValidationError(() => sessions.updateSession('s\n1', { roles: [] }));
+        await expectValidationError(() => sessions.updateUserSessions('', { roles: [] }));
+        await expectValidationError(() => sessions.rotateSession(''));
+        await expectValidationError(() => sessions.rotateSession(unchecked<string>(42)));
+
+        expect(await sessions.getSession('s-1')).toEqual(original);
+        expect(await sessions.listUserSessions('u-1')).toEqual([original]);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w2', 'write')).toBe(false);
+      });
+
+      it('refuses a change that would leave grants over MAX_GRANT_BYTES, on every session alike, and changes nothing', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+        await sessions.createSession({ sessionId: 's-2', userId: 'u-1' });
+        // Each resource: a 256-character id and 64 permissions of 60 characters, about 4.2 KB.
+        const permissions = Array.from({ length: 64 }, (_, index) => `p${index}`.padEnd(60, 'x'));
+        const resources = (from: number, count: number) =>
+          Array.from({ length: count }, (_, index) =>
+            widget(`${from + index}`.padEnd(256, 'i'), permissions),
+          );
+
+        const first = (await sessions.updateSession('s-1', { grant: resources(0, 10) }))!;
+        expect(Object.keys(first.metadata.permissions as object)).toHaveLength(10);
+        await expectValidationError(() =>
+          sessions.updateSession('s-1', { grant: resources(10, 10) }),
+        );
+        expect(await sessions.getSession('s-1')).toEqual(first);
+        await expectValidationError(() =>
+          sessions.updateUserSessions('u-1', { grant: resources(20, 12) }),
+        );
+        expect((await sessions.getSession('s-1'))!.version).toBe(2);
+        expect((await sessions.getSession('s-2'))!.version).toBe(1);
+        expect((await sessions.getSession('s-2'))!.metadata).toEqual({});
+        // Revoking frees room again.
+        await sessions.updateSession('s-1', { revoke: resources(0, 10) });
+        expect((await sessions.updateSession('s-1', { grant: resources(10, 10) }))!.version).toBe(
+          4,
+        );
+      });
+
+      it('keeps all of 50 concurrent grants on distinct resources', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, index) =>
+            sessions.updateSession('s-1', { grant: [widget(`w-${index}`, ['write'])] }),
+          ),
+        );
+
+        expect(results.map((result) => result!.version).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 50 }, (_, index) => index + 2),
+        );
+        const final = (await sessions.getSession('s-1'))!;
+        expect(final.version).toBe(51);
+        expect(Object.keys(final.metadata.permissions as object).sort()).toEqual(
+          Array.from({ length: 50 }, (_, index) => `widget:w-${index}`).sort(),
+        );
+        for (let index = 0; index < 50; index += 1) {
+          expect(await sessions.checkPermission('s-1', 'widget', `w-${index}`, 'write')).toBe(true);
+        }
+      });
+
+      it('keeps all of concurrent user-wide and single-session changes', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+        await sessions.createSession({ sessionId: 's-2', userId: 'u-1' });
+
+        await Promise.all([
+          ...Array.from({ length: 20 }, (_, index) =>
+            sessions.updateUserSessions('u-1', { grant: [widget(`all-${index}`, ['read'])] }),
+          ),
+          ...Array.from({ length: 20 }, (_, index) =>
+            sessions.updateSession('s-1', { grant: [widget(`one-${index}`, ['read'])] }),
+          ),
+        ]);
+
+        const first = (await sessions.getSession('s-1'))!;
+        const second = (await sessions.getSession('s-2'))!;
+        expect(first.version).toBe(41);
+        expect(second.version).toBe(21);
+        expect(Object.keys(first.metadata.permissions as object)).toHaveLength(40);
+        expect(Object.keys(second.metadata.permissions as object)).toHaveLength(20);
+      });
+
+      it('rotateSession moves a session to a new random id: the old id stops working at once', async () => {
+        const sessions = subject();
+        await sessions.createSession({ sessionId: 's-other', userId: 'u-1' });
+        await sleep(5);
+        const created = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          roles: ['admin'],
+          ttl: 3600,
+          metadata: {
+            permissions: { 'widget:w1': ['write'] },
+            claims: [{ type: 'tier', value: 'x' }],
+            a: {},
+          },
+        });
+        expect(await sessions.getSession('s-1')).toEqual(created);
+
+        const rotated = (await sessions.rotateSession('s-1'))!;
+
+        expect(rotated.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(rotated.sessionId).not.toBe('s-1');
+        expect(rotated).toEqual({ ...created, sessionId: rotated.sessionId, version: 2 });
+        expectDeeplyFrozen(rotated);
+        expect(await sessions.getSession(rotated.sessionId)).toEqual(rotated);
+        expect(await sessions.getSession('s-1')).toBeNull();
+        expect(await sessions.validateSession('s-1')).toBe(false);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w1', 'write')).toBe(false);
+        expect(await sessions.checkPermission(rotated.sessionId, 'widget', 'w1', 'write')).toBe(
+          true,
+        );
+        expect(ids(await sessions.listUserSessions('u-1'))).toEqual(['s-other', rotated.sessionId]);
+        expect(await sessions.updateSession('s-1', { roles: [] })).toBeNull();
+        expect(await sessions.refreshSession('s-1')).toBe(false);
+        expect(await sessions.rotateSession('s-1')).toBeNull();
+        expect(await sessions.deleteSession('s-1')).toBe(false);
+        // The id is free again, as any deleted id is.
+        const reused = await sessions.createSession({ sessionId: 's-1', userId: 'u-2' });
+        expect(reused.version).toBe(1);
+
+        const again = (await sessions.rotateSession(rotated.sessionId))!;
+        expect(again.version).toBe(3);
+        expect(again.sessionId).not.toBe(rotated.sessionId);
+        expect(await sessions.getSession(rotated.sessionId)).toBeNull();
+        expect(await sessions.deleteUserSessions('u-1')).toBe(2);
+        expect(await sessions.getSession(again.sessionId)).toBeNull();
+      });
+
+      it('rotating many sessions gives distinct ids', async () => {
+        const sessions = subject();
+        const created = await Promise.all(
+          Array.from({ length: 10 }, () => sessions.createSession({ userId: 'u-1' })),
+        );
+        const rotated = await Promise.all(
+          created.map((session) => sessions.rotateSession(session.sessionId)),
+        );
+        const all = new Set([...ids(created), ...rotated.map((session) => session!.sessionId)]);
+        expect(all.size).toBe(20);
+        expect((await sessions.listUserSessions('u-1')).length).toBe(10);
+      });
+
+      it('a role claim and a role are the same role to checkPermission', async () => {
+        const sessions = subject();
+        await sessions.setRolePermissions('analyst', ['export']);
+        await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          metadata: {
+            claims: [
+              { type: 'role', value: 'editor' },
+              { type: 'group', value: 'admin' },
+            ],
+          },
+        });
+        const check = (permission: string) =>
+          sessions.checkPermission('s-1', 'widget', 'w', permission);
+
+        expect(await check('write')).toBe(true);
+        expect(await check('admin')).toBe(false);
+
+        await sessions.updateSession('s-1', { claims: [{ type: 'role', value: 'analyst' }] });
+        expect(await check('export')).toBe(true);
+        expect(await check('write')).toBe(false);
+
+        await sessions.updateSession('s-1', { claims: [] });
+        expect(await check('export')).toBe(false);
+      });
+
+      it('names that are also names on Object.prototype are ordinary unknown names', async () => {
+        const sessions = subject();
+        const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+        await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          roles: names,
+          metadata: {
+            permissions: { 'widget:constructor': ['toString'], 'widget:__proto__': ['valueOf'] },
+            claims: [
+              { type: 'constructor', value: '__proto__' },
+              { type: 'role', value: 'toString' },
+            ],
+          },
+        });
+
+        for (const name of names) {
+          expect(await sessions.getRolePermissions(name)).toEqual([]);
+          expect(await sessions.checkPermission('s-1', 'widget', 'w', name)).toBe(false);
+          expect(await sessions.checkPermission('s-1', 'system', name, 'read')).toBe(false);
+        }
+        expect(await sessions.checkPermission('s-1', 'widget', 'constructor', 'toString')).toBe(
+          true,
+        );
+        expect(await sessions.checkPermission('s-1', 'widget', '__proto__', 'valueOf')).toBe(true);
+        expect(await sessions.checkPermission('s-1', 'widget', '__proto__', 'toString')).toBe(
+          false,
+        );
+        await expectValidationError(() => sessions.getRolePermissions('__proto__'));
+        await expectValidationError(() =>
+          sessions.checkPermission('s-1', 'widget', 'w', '__proto__'),
+        );
+
+        await sessions.setRolePermissions('constructor', ['read']);
+        expect(await sessions.getRolePermissions('constructor')).toEqual(['read']);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w', 'read')).toBe(true);
+        await sessions.setRolePermissions('constructor', []);
+
+        const updated = (await sessions.updateSession('s-1', {
+          roles: ['valueOf'],
+          claims: [{ type: 'role', value: 'hasOwnProperty' }],
+          grant: [widget('hasOwnProperty', ['constructor'])],
+          revoke: [widget('__proto__')],
+        }))!;
+        expect(updated.metadata.permissions).toEqual({
+          'widget:constructor': ['toString'],
+          'widget:hasOwnProperty': ['constructor'],
+        });
+        expect(
+          await sessions.checkPermission('s-1', 'widget', 'hasOwnProperty', 'constructor'),
+        ).toBe(true);
+        expect(await sessions.checkPermission('s-1', 'widget', 'w', 'read')).toBe(false);
+      });
+    });
+
+    describe('updates with a short TTL', () => {
+      const subject = useContractSubject(factory, SHORT_CONTRACT_TTLS);
+
+      it('an update keeps the expiry, and nothing brings back an expired session', async () => {
+        const sessions = subject();
+        const expiring = await sessions.createSession({ sessionId: 's-short', userId: 'u-1' });
+        const long = await sessions.createSession({ sessionId: 's-long', userId: 'u-1', ttl: 60 });
+
+        const updated = (await sessions.updateSession('s-short', { roles: ['admin'] }))!;
+        expect(updated.expiresAt).toBe(expiring.expiresAt);
+
+        await waitFor(async () => !(await sessions.validateSession('s-short')), {
+          timeoutMs: SHORT_CONTRACT_TTLS.sessionTtl * 1000 + 2000,
+          description: 's-short to expire',
+        });
+        await sleepUntilPast(expiring.expiresAt);
+
+        expect(await sessions.updateSession('s-short', { roles: ['admin'] })).toBeNull();
+        expect(ids(await sessions.updateUserSessions('u-1', { roles: ['viewer'] }))).toEqual([
+          's-long',
+        ]);
+        expect(await sessions.rotateSession('s-short')).toBeNull();
+        expect(await sessions.getSession('s-short')).toBeNull();
+        expect(await sessions.checkPermission('s-short', 'system', 'x', 'admin')).toBe(false);
+        expect(ids(await sessions.listUserSessions('u-1'))).toEqual(['s-long']);
+        expect((await sessions.getSession('s-long'))!.expiresAt).toBe(long.expiresAt);
+      });
+
+      it('a rotated session keeps its expiry and expires on time', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+        const rotated = (await sessions.rotateSession('s-1'))!;
+        expect(rotated.expiresAt).toBe(created.expiresAt);
+
+        await waitFor(async () => !(await sessions.validateSession(rotated.sessionId)), {
+          timeoutMs: SHORT_CONTRACT_TTLS.sessionTtl * 1000 + 2000,
+          description: 'the rotated session to expire',
+        });
+        expect(await sessions.listUserSessions('u-1')).toEqual([]);
+      });
+    });
+
+    describe('with a short absolute lifetime', () => {
+      const lifetime = 1.2;
+      const subject = useContractSubject(factory, {
+        ...SHORT_CONTRACT_TTLS,
+        sessionTtl: 0.5,
+        sessionMaxLifetime: lifetime,
+      });
+
+      it('createSession refuses a ttl longer than the absolute lifetime', async () => {
+        const sessions = subject();
+        await expectValidationError(() =>
+          sessions.createSession({ sessionId: 's-1', userId: 'u-1', ttl: lifetime + 0.1 }),
+        );
+        expect(await sessions.getSession('s-1')).toBeNull();
+        expect(await sessions.listUserSessions('u-1')).toEqual([]);
+        const longest = await sessions.createSession({
+          sessionId: 's-1',
+          userId: 'u-1',
+          ttl: lifetime,
+        });
+        expect(longest.expiresAt - longest.createdAt).toBe(lifetime * 1000);
+      });
+
+      it('a refresh never extends a session past its absolute lifetime', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+        const end = created.createdAt + lifetime * 1000;
+
+        expect(await sessions.refreshSession('s-1', 3600)).toBe(true);
+        expect((await sessions.getSession('s-1'))!.expiresAt).toBe(end);
+
+        // Refreshing all along keeps it no longer than its lifetime.
+        await waitFor(
+          async () => {
+            await sessions.refreshSession('s-1');
+            return !(await sessions.validateSession('s-1'));
+          },
+          {
+            timeoutMs: lifetime * 1000 + 2000,
+            intervalMs: 50,
+            description: 's-1 to reach its lifetime',
+          },
+        );
+        await sleepUntilPast(end);
+        expect(await sessions.refreshSession('s-1', 3600)).toBe(false);
+        expect(await sessions.getSession('s-1')).toBeNull();
+        expect(await sessions.listUserSessions('u-1')).toEqual([]);
+        expect(await sessions.updateSession('s-1', { roles: [] })).toBeNull();
+      });
+
+      it('an update or a rotation never extends a session either', async () => {
+        const sessions = subject();
+        const created = await sessions.createSession({ sessionId: 's-1', userId: 'u-1' });
+        await sessions.updateSession('s-1', { roles: ['viewer'] });
+        const rotated = (await sessions.rotateSession('s-1'))!;
+        expect(rotated.expiresAt).toBe(created.expiresAt);
+        expect(await sessions.refreshSession(rotated.sessionId, 3600)).toBe(true);
+        expect((await sessions.getSession(rotated.sessionId))!.expiresAt).toBe(
+          created.createdAt + lifetime * 1000,
+        );
       });
     });
   });

@@ -1,15 +1,31 @@
-import type { CreateSessionInput, UserSession } from '../../sessions/session.models';
+import type { CreateSessionInput, SessionChange, UserSession } from '../../sessions/session.models';
 import {
   assertPermissionQuery,
   DEFAULT_ROLE_PERMISSIONS,
   sessionAllows,
   type ResourceType,
 } from '../../sessions/roles';
-import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions/session.validation';
+import { applySessionChange, normalizeSessionChange } from '../../sessions/session-updates';
+import {
+  assertRefreshTtl,
+  freezeSession,
+  generateSessionId,
+  prepareSession,
+  refreshedExpiry,
+  resolveSessionLifetimes,
+  type SessionLifetimes,
+} from '../../sessions/session.validation';
 import { StateConflictError } from '../../state.errors';
 import { SessionStore } from '../../sessions/session-store';
-import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../common/validation';
+import { assertId, assertName, normalizeNames } from '../../common/validation';
 import { ExpiringMap } from './expiring-map';
+
+export interface MemorySessionStoreOptions {
+  /** Seconds a session lives when created without a TTL. */
+  sessionTtl: number;
+  /** Absolute lifetime of a session in seconds. Default `DEFAULT_SESSION_MAX_LIFETIME`. */
+  sessionMaxLifetime?: number;
+}
 
 /** Sessions and the role table in process memory. */
 export class MemorySessionStore extends SessionStore {
@@ -21,27 +37,24 @@ export class MemorySessionStore extends SessionStore {
       new Set(permissions),
     ]),
   );
+  private readonly lifetimes: SessionLifetimes;
 
-  constructor(private readonly sessionTtl: number) {
+  constructor(options: number | MemorySessionStoreOptions) {
     super();
-    assertTtl('sessionTtl', sessionTtl);
+    this.lifetimes = resolveSessionLifetimes(
+      typeof options === 'number' ? { sessionTtl: options } : options,
+    );
     this.sessions = new ExpiringMap((sessionId, session) =>
       this.forgetUserSession(session.userId, sessionId),
     );
   }
 
   async createSession(input: CreateSessionInput): Promise<UserSession> {
-    const session = freezeSession(prepareSession(input, this.sessionTtl));
+    const session = freezeSession(prepareSession(input, this.lifetimes));
     if (this.sessions.has(session.sessionId)) {
       throw new StateConflictError('A live session with this id already exists');
     }
-    this.sessions.set(session.sessionId, session);
-    let ids = this.userSessions.get(session.userId);
-    if (!ids) {
-      ids = new Set();
-      this.userSessions.set(session.userId, ids);
-    }
-    ids.add(session.sessionId);
+    this.put(session);
     return session;
   }
 
@@ -69,24 +82,65 @@ export class MemorySessionStore extends SessionStore {
     if (!session) {
       return false;
     }
-    this.sessions.set(
-      sessionId,
-      freezeSession({ ...session, expiresAt: now + ttlToMs(extendTtl ?? session.ttl) }),
-    );
+    const expiresAt = refreshedExpiry(session, extendTtl, this.lifetimes.sessionMaxLifetime, now);
+    if (expiresAt <= now) {
+      this.sessions.delete(sessionId, now);
+      return false;
+    }
+    this.sessions.set(sessionId, freezeSession({ ...session, expiresAt }));
     return true;
+  }
+
+  async updateSession(sessionId: string, change: SessionChange): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const normalized = normalizeSessionChange(change);
+    const session = this.sessions.get(sessionId);
+    if (!session) {
+      return null;
+    }
+    const updated = freezeSession(applySessionChange(session, normalized));
+    this.sessions.set(sessionId, updated);
+    return updated;
+  }
+
+  async updateUserSessions(userId: string, change: SessionChange): Promise<UserSession[]> {
+    assertId('userId', userId);
+    const normalized = normalizeSessionChange(change);
+    // Every new snapshot is computed before any is stored: a change refused for one session is
+    // applied to none.
+    const updated = this.liveSessionsOf(userId).map((session) =>
+      freezeSession(applySessionChange(session, normalized)),
+    );
+    for (const session of updated) {
+      this.sessions.set(session.sessionId, session);
+    }
+    return updated;
+  }
+
+  async rotateSession(sessionId: string): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const now = Date.now();
+    const session = this.sessions.get(sessionId, now);
+    if (!session) {
+      return null;
+    }
+    const rotatedId = generateSessionId();
+    if (this.sessions.has(rotatedId, now)) {
+      throw new StateConflictError('A live session with the new id already exists');
+    }
+    const rotated = freezeSession({
+      ...session,
+      sessionId: rotatedId,
+      version: session.version + 1,
+    });
+    this.sessions.delete(sessionId, now);
+    this.put(rotated);
+    return rotated;
   }
 
   async listUserSessions(userId: string): Promise<UserSession[]> {
     assertId('userId', userId);
-    const now = Date.now();
-    const sessions: UserSession[] = [];
-    for (const sessionId of [...(this.userSessions.get(userId) ?? [])]) {
-      const session = this.sessions.get(sessionId, now);
-      if (session) {
-        sessions.push(session);
-      }
-    }
-    return sessions.sort((a, b) => a.createdAt - b.createdAt);
+    return this.liveSessionsOf(userId);
   }
 
   async deleteUserSessions(userId: string): Promise<number> {
@@ -142,5 +196,28 @@ export class MemorySessionStore extends SessionStore {
     if (ids?.size === 0) {
       this.userSessions.delete(userId);
     }
+  }
+
+  private put(session: UserSession): void {
+    this.sessions.set(session.sessionId, session);
+    let ids = this.userSessions.get(session.userId);
+    if (!ids) {
+      ids = new Set();
+      this.userSessions.set(session.userId, ids);
+    }
+    ids.add(session.sessionId);
+  }
+
+  /** The user's live sessions, oldest first. */
+  private liveSessionsOf(userId: string): UserSession[] {
+    const now = Date.now();
+    const sessions: UserSession[] = [];
+    for (const sessionId of [...(this.userSessions.get(userId) ?? [])]) {
+      const session = this.sessions.get(sessionId, now);
+      if (session) {
+        sessions.push(session);
+      }
+    }
+    return sessions.sort((a, b) => a.createdAt - b.createdAt);
   }
 }

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { StateConfigurationError } from '../../state.errors';
 import type { ResolvedStateOptions } from '../../state.options';
 import type { StateBackend } from '../state-backend';
 import { MemoryChatStore } from './memory-chat.store';
@@ -6,16 +8,34 @@ import { MemoryEventBus } from './memory-event.bus';
 import { MemorySessionStore } from './memory-session.store';
 import { MemoryWidgetStore } from './memory-widget.store';
 
+/** `sessionMaxLifetime` may be left out: it then takes the module's default. */
 export type MemoryBackendOptions = Pick<
   ResolvedStateOptions,
   'widgetTtl' | 'connectionTtl' | 'sessionTtl' | 'workerId' | 'sweepInterval'
->;
+> &
+  Partial<Pick<ResolvedStateOptions, 'sessionMaxLifetime'>>;
 
-/** Every store in process memory, with a periodic sweep that frees expired items. */
+/**
+ * Every store in process memory, with a periodic sweep that frees expired items. Refuses to start
+ * in a `node:cluster` worker: each worker would hold sessions, widgets and events of its own, so a
+ * request served by another worker would not see them.
+ */
 export async function createMemoryBackend(options: MemoryBackendOptions): Promise<StateBackend> {
+  if (cluster.isWorker) {
+    throw new StateConfigurationError(
+      `The memory state backend cannot run in a node:cluster worker (worker ${cluster.worker?.id}): ` +
+        'every worker would keep sessions, widgets and events of its own. Use the Redis backend ' +
+        '(LIVEGATE_DEPLOY__STATE_BACKEND=redis) to share all state between workers, or the SQLite ' +
+        'backend (LIVEGATE_DEPLOY__STATE_BACKEND=sqlite) to share widgets, sessions and chats ' +
+        'between the processes of one machine.',
+    );
+  }
   const widgets = new MemoryWidgetStore(options.widgetTtl);
   const connections = new MemoryConnectionRouter(options.connectionTtl);
-  const sessions = new MemorySessionStore(options.sessionTtl);
+  const sessions = new MemorySessionStore({
+    sessionTtl: options.sessionTtl,
+    sessionMaxLifetime: options.sessionMaxLifetime,
+  });
   const events = new MemoryEventBus(options.workerId);
   const chats = new MemoryChatStore();
 
@@ -35,6 +55,8 @@ export async function createMemoryBackend(options: MemoryBackendOptions): Promis
     connections,
     sessions,
     chats,
+    // Nothing outside this process can fail.
+    health: async () => ({ status: 'up' }),
     async close() {
       clearInterval(sweeper);
       events.clear();

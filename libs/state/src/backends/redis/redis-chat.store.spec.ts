@@ -1,44 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import fc from 'fast-check';
 import { StateConflictError, StateNotFoundError } from '../../state.errors';
 import { MAX_MESSAGES_PER_THREAD, type ChatStore } from '../../chat/chat-store';
-import { RedisTestServer } from '../../testing/redis-server';
 import { sleep } from '../../testing/wait';
 import { MemoryChatStore } from '../memory/memory-chat.store';
 import type { StateBackend } from '../state-backend';
-import { redisClientOptions } from './redis-connection';
-import { createRedisBackend } from './redis.backend';
+import { uniquePrefix, useRedisTestServer } from './redis-test.helpers';
 
-let server: RedisTestServer;
-let admin: Redis;
-const backends: StateBackend[] = [];
+const redis = useRedisTestServer();
 
 async function backend(prefix: string): Promise<StateBackend> {
-  const created = await createRedisBackend({
-    widgetTtl: 60,
-    connectionTtl: 60,
-    sessionTtl: 60,
-    redisUrl: server.url,
+  return redis.open({
     redisPrefix: prefix,
-    redisPoolSize: 1,
-    workerId: 'worker-a',
     // Chat does not read sessions; the session cache's liveness PINGs would show up in MONITOR.
     sessionCacheSize: 0,
   });
-  backends.push(created);
-  return created;
 }
-
-const uniquePrefix = (name: string): string => `${name}-${randomBytes(4).toString('hex')}`;
 
 /** The chat keys under a prefix (the backend keeps a probe key and the role table there too). */
 async function chatKeysOf(prefix: string): Promise<string[]> {
-  return (await admin.keys(`${prefix}:chat:*`)).sort();
+  return (await redis.keysOf(prefix)).filter((key) => key.startsWith(`${prefix}:chat:`));
 }
 
 /** Top-level commands sent while `action` ran (MONITOR; commands inside scripts excluded). */
 async function roundTrips(action: () => Promise<unknown>): Promise<string[]> {
-  const monitor = await admin.monitor();
+  const monitor = await redis.admin().monitor();
   const commands: string[] = [];
   try {
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -59,21 +44,6 @@ async function seedThread(chat: ChatStore, widgetId = 'w1', threadId = 't1'): Pr
   await chat.saveThread(widgetId, { threadId });
   await chat.appendMessage(widgetId, threadId, { messageId: 'm1', role: 'user', content: 'hi' });
 }
-
-beforeAll(async () => {
-  server = await RedisTestServer.start();
-  admin = new Redis(redisClientOptions(server.url));
-  await admin.connect();
-});
-
-afterEach(async () => {
-  await Promise.all(backends.splice(0).map((created) => created.close()));
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await server?.dispose();
-});
 
 describe('RedisChatStore audit trail', () => {
   it('costs one round trip per audit write, two for a transition of a logged tool call', async () => {
@@ -145,10 +115,124 @@ describe('RedisChatStore audit trail', () => {
         ].map((suffix) => `${thread}:${suffix}`),
       ].sort(),
     );
-    expect(await admin.smembers(`${prefix}:chat:widgets`)).toEqual(['w:1']);
+    expect(await redis.admin().smembers(`${prefix}:chat:widgets`)).toEqual(['w:1']);
     for (const key of keys) {
-      expect({ key, ttl: await admin.pttl(key) }).toEqual({ key, ttl: -1 });
+      expect({ key, ttl: await redis.admin().pttl(key) }).toEqual({ key, ttl: -1 });
     }
+  });
+
+  it('deleteThread leaves no key of the thread, nor of its widget once the last thread goes', async () => {
+    const prefix = uniquePrefix('scan');
+    const { chats } = await backend(prefix);
+    /** Every chat write there is, against one thread. */
+    const fill = async (widgetId: string, threadId: string) => {
+      await chats.saveThread(widgetId, { threadId, title: 'title', metadata: { a: 1 } });
+      await chats.appendMessage(widgetId, threadId, {
+        messageId: 'm1',
+        role: 'user',
+        content: 'hi',
+      });
+      await chats.appendMessage(widgetId, threadId, {
+        messageId: 'm2',
+        role: 'assistant',
+        content: 'yo',
+      });
+      await chats.logToolCall(widgetId, threadId, 'm2', { toolCallId: 'tc', name: 'x' });
+      await chats.logToolCall(widgetId, threadId, 'm2', {
+        toolCallId: 'tc',
+        name: 'x',
+        status: 'completed',
+      });
+      await chats.logArtifact(widgetId, threadId, 'm2', { artifactType: 'code' });
+      await chats.logTokenUsage(widgetId, threadId, 'm2', { promptTokens: 3, completionTokens: 4 });
+      await chats.logResource(widgetId, threadId, { uri: 'file:///a' });
+      await chats.logSkill(widgetId, threadId, { name: 'charts' });
+    };
+    await fill('w:1', 't/1');
+    await fill('w:1', 't/2');
+    await fill('w2', 't/1');
+    const before = await redis.keysOf(prefix);
+
+    expect(await chats.deleteThread('w:1', 't/1')).toBe(true);
+    const thread = `${prefix}:chat:w%3A1:thread:t%2F1`;
+    const afterFirst = await redis.keysOf(prefix);
+    expect(afterFirst.filter((key) => key === thread || key.startsWith(`${thread}:`))).toEqual([]);
+    // Nothing else went: the widget's other thread and the other widget are whole.
+    expect(afterFirst).toEqual(
+      before.filter((key) => key !== thread && !key.startsWith(`${thread}:`)),
+    );
+    expect(await chats.getMessages('w:1', 't/2')).toHaveLength(2);
+
+    expect(await chats.deleteThread('w:1', 't/2')).toBe(true);
+    expect(
+      (await redis.keysOf(prefix)).filter((key) => key.startsWith(`${prefix}:chat:w%3A1:`)),
+    ).toEqual([]);
+    expect(await redis.admin().smembers(`${prefix}:chat:widgets`)).toEqual(['w2']);
+    expect((await chats.getUsageStats()).count).toBe(1);
+
+    expect(await chats.deleteThread('w2', 't/1')).toBe(true);
+    expect(await chatKeysOf(prefix)).toEqual([]);
+    // Only what the backend keeps outside chat is left.
+    expect(
+      (await redis.keysOf(prefix)).filter(
+        (key) => key !== `${prefix}:role_permissions` && !key.startsWith(`${prefix}:probe:`),
+      ),
+    ).toEqual([]);
+
+    // A chat started again afterwards works as a first one does.
+    await fill('w:1', 't/1');
+    expect((await chats.listThreads('w:1')).map((item) => item.threadId)).toEqual(['t/1']);
+    expect((await chats.searchMessages('hi')).map((hit) => hit.message.messageId)).toEqual(['m1']);
+  });
+
+  it('deleting every thread, in any order, leaves no chat key at all', async () => {
+    const prefix = uniquePrefix('prop');
+    const { chats } = await backend(prefix);
+    const pairs = fc.uniqueArray(
+      fc.record({
+        widgetId: fc.constantFrom('w1', 'w:2', 'w 3', 'ж'),
+        threadId: fc.constantFrom('t1', 't/2', 't%3', '線'),
+        messages: fc.integer({ min: 0, max: 3 }),
+        audit: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 6, selector: (pair) => `${pair.widgetId}\n${pair.threadId}` },
+    );
+    // The threads, and the order in which they are deleted.
+    const scenario = pairs.chain((threads) =>
+      fc.tuple(
+        fc.constant(threads),
+        fc.shuffledSubarray(threads, { minLength: threads.length, maxLength: threads.length }),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([threads, order]) => {
+        for (const { widgetId, threadId, messages, audit } of threads) {
+          await chats.saveThread(widgetId, { threadId });
+          for (let index = 0; index < messages; index += 1) {
+            await chats.appendMessage(widgetId, threadId, {
+              messageId: `m${index}`,
+              role: 'user',
+              content: 'text',
+            });
+          }
+          if (audit) {
+            if (messages > 0) {
+              await chats.logTokenUsage(widgetId, threadId, 'm0', { promptTokens: 1 });
+              await chats.logToolCall(widgetId, threadId, 'm0', { toolCallId: 'tc', name: 'x' });
+              await chats.logArtifact(widgetId, threadId, 'm0', { artifactType: 'code' });
+            }
+            await chats.logResource(widgetId, threadId, { uri: 'file:///r' });
+            await chats.logSkill(widgetId, threadId, { name: 'skill' });
+          }
+        }
+        expect((await chatKeysOf(prefix)).length).toBeGreaterThan(0);
+        for (const { widgetId, threadId } of order) {
+          expect(await chats.deleteThread(widgetId, threadId)).toBe(true);
+        }
+        expect(await chatKeysOf(prefix)).toEqual([]);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('clearMessages keeps the audit keys; deleteThread removes every key of the thread', async () => {
@@ -172,9 +256,9 @@ describe('RedisChatStore audit trail', () => {
     await chats.deleteThread('w1', 't1');
     expect((await chatKeysOf(prefix)).filter((key) => key.startsWith(thread))).toEqual([]);
     // The widget still has a thread, so it stays in the index until its last one goes.
-    expect(await admin.smembers(`${prefix}:chat:widgets`)).toEqual(['w1']);
+    expect(await redis.admin().smembers(`${prefix}:chat:widgets`)).toEqual(['w1']);
     await chats.deleteThread('w1', 'other');
-    expect(await admin.exists(`${prefix}:chat:widgets`)).toBe(0);
+    expect(await redis.admin().exists(`${prefix}:chat:widgets`)).toBe(0);
     expect(await chats.searchMessages('hi')).toEqual([]);
     expect((await chats.getUsageStats()).count).toBe(0);
   });
@@ -236,7 +320,7 @@ describe('RedisChatStore audit trail', () => {
     ]);
     expect(await chats.getArtifacts('w1', 't1')).toHaveLength(1);
     // Sequence numbers go with the messages they rank.
-    expect(await admin.hlen(`${prefix}:chat:w1:thread:t1:message_sequences`)).toBe(
+    expect(await redis.admin().hlen(`${prefix}:chat:w1:thread:t1:message_sequences`)).toBe(
       MAX_MESSAGES_PER_THREAD,
     );
   });

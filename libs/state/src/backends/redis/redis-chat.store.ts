@@ -147,6 +147,8 @@ export class RedisChatStore extends ChatStore {
         this.keys.chatThreads(widgetId),
         this.keys.chatWidgets,
         this.keys.chatThread(widgetId, threadId),
+        this.keys.chatSequence(widgetId),
+        this.keys.chatMessageSequence,
         ...this.keys.chatThreadData(widgetId, threadId),
         this.keys.chatThreadMember(threadId),
         widgetId,

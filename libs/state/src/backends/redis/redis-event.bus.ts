@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ChannelHandlers } from '../../events/channel-handlers';
-import { decodeWireEvent, encodeWireEvent, toWireEvent } from '../../events/wire-event';
+import {
+  decodeWireEvent,
+  encodeWireEvent,
+  isOversizedWireMessage,
+  toWireEvent,
+} from '../../events/wire-event';
 import type {
   EventHandler,
   PublishEventInput,
@@ -17,18 +22,23 @@ export interface EventBusStats {
   delivered: number;
   /** Messages that were not valid events: ignored. */
   malformed: number;
+  /**
+   * Messages larger than any publisher of this library sends (`MAX_WIRE_EVENT_BYTES`): dropped
+   * unparsed, so a foreign publisher cannot make every worker parse and copy huge payloads.
+   */
+  oversized: number;
 }
 
 /**
  * Publish/subscribe over Redis pub/sub on `{prefix}:channel:{channel}`, with one subscriber
- * connection per process. Malformed messages are counted and dropped; the subscriber keeps
- * running and resubscribes after a reconnect.
+ * connection per process. Malformed and oversized messages are counted and dropped; the
+ * subscriber keeps running and resubscribes after a reconnect.
  */
 export class RedisEventBus extends EventBus {
   private readonly logger = new Logger(RedisEventBus.name);
   private readonly handlers = new ChannelHandlers(RedisEventBus.name);
   private readonly subscribing = new Map<string, Promise<void>>();
-  readonly stats: EventBusStats = { delivered: 0, malformed: 0 };
+  readonly stats: EventBusStats = { delivered: 0, malformed: 0, oversized: 0 };
 
   constructor(
     private readonly redis: RedisConnection,
@@ -80,6 +90,8 @@ export class RedisEventBus extends EventBus {
    */
   private async send(command: Promise<unknown>): Promise<void> {
     if (this.redis.subscriber.status === 'ready') {
+      // `run` may fail fast without waiting for the command, which must not then reject unheard.
+      command.catch(() => undefined);
       await this.redis.run(() => command);
     } else {
       command.catch((error: unknown) =>
@@ -91,6 +103,10 @@ export class RedisEventBus extends EventBus {
   private receive(redisChannel: string, message: string): void {
     const channel = this.keys.channelName(redisChannel);
     if (channel === null || !this.handlers.has(channel)) {
+      return;
+    }
+    if (isOversizedWireMessage(message)) {
+      this.stats.oversized += 1;
       return;
     }
     const event = decodeWireEvent(message);

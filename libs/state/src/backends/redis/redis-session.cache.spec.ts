@@ -6,7 +6,11 @@ import { commandCallsOf, RedisTestServer } from '../../testing/redis-server';
 import { sleep, waitFor } from '../../testing/wait';
 import type { StateBackend } from '../state-backend';
 import { redisClientOptions } from './redis-connection';
-import { RedisSessionCache } from './redis-session.cache';
+import {
+  MAX_SESSION_CACHE_MESSAGE_BYTES,
+  RedisSessionCache,
+  SESSION_CACHE_MESSAGE_KEYS,
+} from './redis-session.cache';
 import type { RedisSessionStore } from './redis-session.store';
 import { createRedisBackend, type RedisBackendOptions } from './redis.backend';
 
@@ -218,6 +222,134 @@ describe('Redis session cache', () => {
     expect(await b.getSession('other')).toBeNull();
   });
 
+  it('shows a session updated on another worker at its first read after the message arrived', async () => {
+    const { a, b } = await workers();
+    const created = await a.createSession({ sessionId: 's', userId: 'u', roles: ['viewer'] });
+    await b.getSession('s');
+    expect(await b.getSession('s')).toEqual(created);
+    const invalidations = b.cacheStats.invalidations;
+
+    const updated = (await a.updateSession('s', {
+      roles: ['editor'],
+      grant: [{ resourceType: 'widget', resourceId: 'w', permissions: ['write'] }],
+    }))!;
+    expect(updated.version).toBe(2);
+    await waitFor(() => b.cacheStats.invalidations > invalidations, {
+      timeoutMs: 1000,
+      description: 'the update message on worker b',
+    });
+
+    // No polling: the very next read shows the new version.
+    expect(await b.getSession('s')).toEqual(updated);
+    // And it is cached again.
+    const hits = b.cacheStats.hits;
+    expect(await b.getSession('s')).toEqual(updated);
+    expect(b.cacheStats.hits).toBe(hits + 1);
+  });
+
+  it('keeps no fetch that an update overtook, and no entry older than the update', async () => {
+    const { a, b } = await workers();
+    await a.createSession({ sessionId: 's', userId: 'u' });
+    const reads: Promise<unknown>[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      reads.push(b.getSession('s'));
+      reads.push(a.updateSession('s', { claims: [{ type: 'n', value: String(index) }] }));
+    }
+    await Promise.all(reads);
+    const latest = (await a.getSession('s'))!;
+    expect(latest.version).toBe(21);
+    await eventually(b, 's', (session) => session?.version === 21, 'the last version on b');
+    expect(await b.getSession('s')).toEqual(latest);
+  });
+
+  it("reads this worker's own updates and rotations at once", async () => {
+    const { a } = await workers();
+    await a.createSession({ sessionId: 's', userId: 'u' });
+    await a.createSession({ sessionId: 't', userId: 'u' });
+    await a.getSession('s');
+    await a.getSession('t');
+
+    const updated = (await a.updateSession('s', { roles: ['admin'] }))!;
+    expect(await a.getSession('s')).toEqual(updated);
+    const [first, second] = await a.updateUserSessions('u', { roles: ['viewer'] });
+    expect(await a.getSession(first.sessionId)).toEqual(first);
+    expect(await a.getSession(second.sessionId)).toEqual(second);
+    const rotated = (await a.rotateSession('s'))!;
+    expect(await a.getSession('s')).toBeNull();
+    expect(await a.getSession(rotated.sessionId)).toEqual(rotated);
+  });
+
+  it('drops the old id of a session rotated on another worker', async () => {
+    const { a, b } = await workers();
+    await a.createSession({ sessionId: 's', userId: 'u', roles: ['admin'] });
+    await b.getSession('s');
+    expect(await b.getSession('s')).not.toBeNull();
+    const invalidations = b.cacheStats.invalidations;
+
+    const rotated = (await a.rotateSession('s'))!;
+    await waitFor(() => b.cacheStats.invalidations > invalidations, {
+      timeoutMs: 1000,
+      description: 'the rotation on worker b',
+    });
+    expect(await b.getSession('s')).toBeNull();
+    expect(await b.getSession(rotated.sessionId)).toEqual(rotated);
+  });
+
+  it('shows the sessions of a user updated on another worker', async () => {
+    const { a, b } = await workers();
+    for (const sessionId of ['u-1', 'u-2']) {
+      await a.createSession({ sessionId, userId: 'u' });
+      await b.getSession(sessionId);
+    }
+    const invalidations = b.cacheStats.invalidations;
+
+    const updated = await a.updateUserSessions('u', {
+      claims: [{ type: 'role', value: 'editor' }],
+    });
+    await waitFor(() => b.cacheStats.invalidations > invalidations, {
+      timeoutMs: 1000,
+      description: 'the update on worker b',
+    });
+    // One message for both.
+    expect(b.cacheStats.invalidations).toBe(invalidations + 1);
+    for (const session of updated) {
+      expect(await b.getSession(session.sessionId)).toEqual(session);
+    }
+    expect(updated.map((session) => session.sessionId).sort()).toEqual(['u-1', 'u-2']);
+  });
+
+  it('the session scripts never publish a message over MAX_SESSION_CACHE_MESSAGE_BYTES', async () => {
+    const prefix = `cache-${randomBytes(4).toString('hex')}`;
+    const sessions = store(await worker(prefix, 'worker-a'));
+    const listener = new Redis(redisClientOptions(server.url));
+    closers.push(() => listener.disconnect());
+    await listener.connect();
+    const messages: string[] = [];
+    listener.on('message', (_channel: string, message: string) => messages.push(message));
+    await listener.subscribe(`${prefix}:sessions:invalidated`);
+    const count = SESSION_CACHE_MESSAGE_KEYS * 2 + 10;
+    for (let index = 0; index < count; index += 1) {
+      await sessions.createSession({ userId: 'u' });
+    }
+    // Versions of several digits make the update messages as long as they get here.
+    for (let round = 0; round < 3; round += 1) {
+      await sessions.updateUserSessions('u', { roles: [`r${round}`] });
+    }
+    expect(await sessions.deleteUserSessions('u')).toBe(count);
+    await waitFor(() => messages.filter((message) => message.startsWith('delete ')).length === 3, {
+      description: 'the delete messages',
+    });
+
+    const updates = messages.filter((message) => message.startsWith('update '));
+    const deletes = messages.filter((message) => message.startsWith('delete '));
+    expect(updates).toHaveLength(9);
+    expect(updates.flatMap((message) => message.split(' ').slice(1))).toHaveLength(count * 2 * 3);
+    expect(deletes.flatMap((message) => message.split(' ').slice(1))).toHaveLength(count);
+    for (const message of messages) {
+      expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MAX_SESSION_CACHE_MESSAGE_BYTES);
+    }
+  });
+
   it('stops serving while its subscriber is disconnected, and serves again after it is back', async () => {
     const { a, b } = await workers();
     await a.createSession({ sessionId: 's-1', userId: 'u' });
@@ -359,6 +491,7 @@ describe('Redis session cache', () => {
       hits: 0,
       misses: 0,
       invalidations: 0,
+      oversized: 0,
     });
   });
 
@@ -505,6 +638,91 @@ describe('Redis session cache', () => {
       await admin.publish(channel, 'delete key-2 key-3');
       await waitFor(() => cache.stats.invalidations === 1);
       expect(cache.get('id-1')).toBeDefined();
+    });
+
+    it('drops an entry older than the version an update names, and keeps a newer one', async () => {
+      const cache = await liveCache();
+      const at = (version: number) => Object.freeze({ ...session(), version });
+      expect(cache.store('id-1', 'key-1', at(1), cache.begin())).toBe(true);
+      expect(cache.store('id-2', 'key-2', at(5), cache.begin())).toBe(true);
+      expect(cache.store('id-3', 'key-3', at(1), cache.begin())).toBe(true);
+      await admin.publish(channel, 'update key-1 2 key-2 5');
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.get('id-1')).toBeUndefined();
+      expect(cache.get('id-2')).toMatchObject({ version: 5 });
+      expect(cache.get('id-3')).toMatchObject({ version: 1 });
+
+      // A deleted session stays deleted: an update cannot bring it back.
+      await admin.publish(channel, 'delete key-3');
+      await admin.publish(channel, 'update key-3 9');
+      await waitFor(() => cache.stats.invalidations === 3);
+      expect(cache.get('id-3')).toBeNull();
+    });
+
+    it('does not keep a fetch that an update overtook', async () => {
+      const cache = await liveCache();
+      const ticket = cache.begin();
+      await admin.publish(channel, 'update key-1 2');
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.store('id-1', 'key-1', session(), ticket)).toBe(false);
+      expect(cache.get('id-1')).toBeUndefined();
+    });
+
+    it('keeps what this process changed only when no message came in between', async () => {
+      const cache = await liveCache();
+      const changed = Object.freeze({ ...session(), version: 2 });
+      cache.settle(cache.begin(), [], [{ sessionId: 'id-1', key: 'key-1', session: changed }]);
+      expect(cache.get('id-1')).toBe(changed);
+      // Its own message names the same version: the entry stays.
+      await admin.publish(channel, 'update key-1 2');
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.get('id-1')).toBe(changed);
+
+      const ticket = cache.begin();
+      await admin.publish(channel, 'update key-1 4');
+      await waitFor(() => cache.stats.invalidations === 2);
+      cache.settle(
+        ticket,
+        [],
+        [{ sessionId: 'id-1', key: 'key-1', session: Object.freeze({ ...session(), version: 3 }) }],
+      );
+      expect(cache.get('id-1')).toBeUndefined();
+    });
+
+    it('empties itself on an update it cannot read', async () => {
+      for (const message of [
+        'update key-1',
+        'update key-1 two',
+        'update key-1 0',
+        'update key-1 2 key-2',
+      ]) {
+        const cache = await liveCache();
+        expect(cache.store('id-2', 'key-2', session(), cache.begin())).toBe(true);
+        await admin.publish(channel, message);
+        await waitFor(() => cache.stats.invalidations >= 1, { description: message });
+        expect(cache.stats.size).toBe(0);
+      }
+    });
+
+    it('drops and counts a message over the size cap without applying it', async () => {
+      const cache = await liveCache();
+      expect(cache.store('id-1', 'key-1', session(), cache.begin())).toBe(true);
+      const padding = ' key-0'.repeat(Math.ceil(MAX_SESSION_CACHE_MESSAGE_BYTES / 6));
+      await admin.publish(channel, `delete key-1${padding}`);
+      // Over the cap in bytes though not in characters.
+      await admin.publish(
+        channel,
+        `delete key-1 ${'é'.repeat(MAX_SESSION_CACHE_MESSAGE_BYTES / 2)}`,
+      );
+      await waitFor(() => cache.stats.oversized === 2, { description: 'both messages dropped' });
+      expect(cache.stats.invalidations).toBe(0);
+      expect(cache.get('id-1')).toMatchObject({ userId: 'u' });
+      // A message at the cap is read.
+      const exact = `delete key-1 ${'k'.repeat(MAX_SESSION_CACHE_MESSAGE_BYTES - 'delete key-1 '.length)}`;
+      expect(Buffer.byteLength(exact)).toBe(MAX_SESSION_CACHE_MESSAGE_BYTES);
+      await admin.publish(channel, exact);
+      await waitFor(() => cache.stats.invalidations === 1);
+      expect(cache.get('id-1')).toBeNull();
     });
   });
 });

@@ -12,6 +12,28 @@ export const SESSION_CACHE_PING_INTERVAL_MS = 250;
  */
 export const SESSION_CACHE_PONG_DEADLINE_MS = 1000;
 
+/** Most session keys one invalidation message names: the session scripts split longer lists. */
+export const SESSION_CACHE_MESSAGE_KEYS = 64;
+/**
+ * Longest message the session scripts publish on the invalidation channel, in bytes: their
+ * longest is `update` and `SESSION_CACHE_MESSAGE_KEYS` pairs of a key (64 hex digits) and a
+ * version, about 5.3 KB. A longer message is no message of theirs: it is dropped unread and
+ * counted (`SessionCacheStats.oversized`).
+ */
+export const MAX_SESSION_CACHE_MESSAGE_BYTES = 8 * 1024;
+
+/** Whether a received message is over `MAX_SESSION_CACHE_MESSAGE_BYTES`, measured only when it may be. */
+function isOversized(message: string): boolean {
+  // A UTF-16 code unit takes one to three bytes of UTF-8.
+  if (message.length > MAX_SESSION_CACHE_MESSAGE_BYTES) {
+    return true;
+  }
+  return (
+    message.length * 3 > MAX_SESSION_CACHE_MESSAGE_BYTES &&
+    Buffer.byteLength(message, 'utf8') > MAX_SESSION_CACHE_MESSAGE_BYTES
+  );
+}
+
 /** Subscriber events after which a message may have been missed. */
 const CONNECTION_LOST_EVENTS = ['close', 'end', 'reconnecting', 'error'] as const;
 
@@ -40,8 +62,24 @@ export interface SessionCacheStats {
   readonly hits: number;
   /** Reads that went to Redis. */
   readonly misses: number;
-  /** Invalidation messages received (deletes, refreshes, unreadable messages). */
+  /** Invalidation messages received (deletes, refreshes, updates, unreadable messages). */
   readonly invalidations: number;
+  /** Messages over `MAX_SESSION_CACHE_MESSAGE_BYTES`: dropped unread, never applied. */
+  readonly oversized: number;
+}
+
+/** `<key> <version>` pairs, at least one, each version a positive whole number. */
+function isVersionList(words: readonly string[]): boolean {
+  if (words.length === 0 || words.length % 2 !== 0) {
+    return false;
+  }
+  for (let index = 1; index < words.length; index += 2) {
+    const version = Number(words[index]);
+    if (!(Number.isSafeInteger(version) && version >= 1)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** What a fetch started with; `null` when the cache was not live, so the result is not kept. */
@@ -62,8 +100,9 @@ interface Entry {
  * An in-process LRU of sessions (frozen snapshots) keyed by session id, with the hashed session
  * key of each for the invalidation messages, kept correct across processes by the channel that
  * the session scripts publish their changes on: a `delete` marks the cached session deleted (it is
- * then answered `null` without a round trip), a `refresh` moves its expiry, a `create` drops a
- * deletion mark.
+ * then answered `null` without a round trip), a `refresh` moves its expiry, an `update` drops an
+ * entry older than the version it names (the next read fetches the new snapshot), a `create`
+ * drops a deletion mark. A rotation is published as the delete of the old key.
  *
  * The cache serves and stores entries only while it is live: the subscriber connection is ready,
  * the subscription to the channel was confirmed on that connection (after its latest reconnect),
@@ -72,9 +111,9 @@ interface Entry {
  * never leave a stale entry behind; reads then go to Redis and fail closed as they would without
  * a cache.
  *
- * Every delete, refresh and loss of liveness bumps an epoch; a fetch keeps its result only if the
- * epoch did not move between its start and its reply, so a change published while the fetch was
- * in flight is never lost.
+ * Every delete, refresh, update and loss of liveness bumps an epoch; a fetch keeps its result only
+ * if the epoch did not move between its start and its reply, so a change published while the
+ * fetch was in flight is never lost.
  *
  * An entry is served while `Date.now()` is below both the session's `expiresAt` and the time it
  * was fetched plus `maxAgeSeconds`. `expiresAt` is set by the Redis server clock, so this relies on
@@ -104,7 +143,7 @@ export class RedisSessionCache {
   private wasLive = false;
   private closed = false;
   private warnedSubscribe = false;
-  private readonly counters = { hits: 0, misses: 0, invalidations: 0 };
+  private readonly counters = { hits: 0, misses: 0, invalidations: 0, oversized: 0 };
 
   private readonly onMessage = (channel: string, message: string) => {
     if (channel === this.options.channel) {
@@ -173,19 +212,29 @@ export class RedisSessionCache {
     if (ticket === null || ticket !== this.epoch || !this.isLive()) {
       return false;
     }
-    const now = Date.now();
-    const maxUntil = now + this.maxAgeMs;
-    const validUntil = Math.min(session.expiresAt, maxUntil);
-    if (!(validUntil > now)) {
-      return false;
+    return this.insert(sessionId, key, session);
+  }
+
+  /**
+   * After this process changed sessions: drops the entries of `dropped` (hashed keys), and keeps
+   * each of `changed` (the snapshots the change returned) only if nothing was invalidated since
+   * `ticket` (taken with `begin` before the change was sent). A message about a later change that
+   * arrived first moved the epoch, so a snapshot older than what another worker wrote is never
+   * kept; this process's own message arriving later names the same version and keeps it. Fetches
+   * in flight are not kept either way.
+   */
+  settle(
+    ticket: SessionCacheTicket,
+    dropped: Iterable<string>,
+    changed: readonly { sessionId: string; key: string; session: UserSession }[] = [],
+  ): void {
+    const keep = ticket !== null && ticket === this.epoch && this.isLive();
+    this.invalidate([...dropped, ...changed.map((entry) => entry.key)]);
+    if (keep) {
+      for (const { sessionId, key, session } of changed) {
+        this.insert(sessionId, key, session);
+      }
     }
-    this.remove(sessionId);
-    this.entries.set(sessionId, { key, session, validUntil, maxUntil });
-    this.ids.set(key, sessionId);
-    while (this.entries.size > this.options.maxEntries) {
-      this.remove(this.entries.keys().next().value as string);
-    }
-    return true;
   }
 
   /** Drops the entries of these hashed keys, and any fetch in flight for them. */
@@ -244,6 +293,22 @@ export class RedisSessionCache {
     return live;
   }
 
+  private insert(sessionId: string, key: string, session: UserSession): boolean {
+    const now = Date.now();
+    const maxUntil = now + this.maxAgeMs;
+    const validUntil = Math.min(session.expiresAt, maxUntil);
+    if (!(validUntil > now)) {
+      return false;
+    }
+    this.remove(sessionId);
+    this.entries.set(sessionId, { key, session, validUntil, maxUntil });
+    this.ids.set(key, sessionId);
+    while (this.entries.size > this.options.maxEntries) {
+      this.remove(this.entries.keys().next().value as string);
+    }
+    return true;
+  }
+
   private drop(): void {
     this.epoch += 1;
     this.entries.clear();
@@ -267,10 +332,16 @@ export class RedisSessionCache {
   /**
    * Applies a message of the session scripts: `delete <key>...` marks cached sessions deleted (so
    * that every worker rejects them without a round trip), `refresh <key> <expiresAt>` moves their
-   * expiry, `create <key>` forgets a deletion. Anything else empties the cache: it is never left
-   * holding a session a message it could not read was about.
+   * expiry, `update <key> <version>...` drops entries older than the version, `create <key>`
+   * forgets a deletion. A message longer than any the scripts publish is dropped and counted.
+   * Anything else empties the cache: it is never left holding a session a message it could not
+   * read was about.
    */
   private receive(message: string): void {
+    if (isOversized(message)) {
+      this.counters.oversized += 1;
+      return;
+    }
     const [kind, ...words] = message.split(' ').filter((word) => word !== '');
     if (kind === undefined) {
       return;
@@ -287,6 +358,10 @@ export class RedisSessionCache {
       for (const key of words) {
         this.update(key, () => null);
       }
+    } else if (kind === 'update' && isVersionList(words)) {
+      for (let index = 0; index < words.length; index += 2) {
+        this.dropOlderThan(words[index], Number(words[index + 1]));
+      }
     } else if (kind === 'refresh' && words.length === 2 && Number.isFinite(Number(words[1]))) {
       const expiresAt = Number(words[1]);
       this.update(words[0], (session) =>
@@ -294,6 +369,15 @@ export class RedisSessionCache {
       );
     } else {
       this.drop();
+    }
+  }
+
+  /** Drops the cached session of a hashed key if it is older than `version`; deletion marks stay. */
+  private dropOlderThan(key: string, version: number): void {
+    const sessionId = this.ids.get(key);
+    const entry = sessionId === undefined ? undefined : this.entries.get(sessionId);
+    if (entry?.session && entry.session.version < version) {
+      this.remove(sessionId!);
     }
   }
 

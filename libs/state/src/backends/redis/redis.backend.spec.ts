@@ -1,56 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { StateModule } from '../../state.module';
 import { ConnectionRouter } from '../../connections/connection-router';
 import { SessionStore } from '../../sessions/session-store';
 import { WidgetStore } from '../../widgets/widget-store';
-import { RedisTestServer } from '../../testing/redis-server';
+import { MAX_EVENT_DATA_BYTES, MAX_WIRE_EVENT_BYTES } from '../../events/wire-event';
 import { sleep, waitFor } from '../../testing/wait';
-import type { StateBackend } from '../state-backend';
 import { redisClientOptions } from './redis-connection';
 import { RedisEventBus } from './redis-event.bus';
 import { RedisSessionStore } from './redis-session.store';
+import { useRedisTestServer } from './redis-test.helpers';
 import { RedisWidgetStore } from './redis-widget.store';
-import { createRedisBackend, type RedisBackendOptions } from './redis.backend';
 
-let server: RedisTestServer;
-let admin: Redis;
-const backends: StateBackend[] = [];
-
-const TTLS = { widgetTtl: 60, connectionTtl: 60, sessionTtl: 60 };
-
-async function backend(options: Partial<RedisBackendOptions> = {}): Promise<StateBackend> {
-  const created = await createRedisBackend({
-    ...TTLS,
-    redisUrl: server.url,
-    redisPrefix: `spec-${randomBytes(4).toString('hex')}`,
-    redisPoolSize: 1,
-    workerId: 'worker-a',
-    ...options,
-  });
-  backends.push(created);
-  return created;
-}
-
-async function keysOf(prefix: string): Promise<string[]> {
-  return (await admin.keys(`${prefix}:*`)).sort();
-}
-
-beforeAll(async () => {
-  server = await RedisTestServer.start();
-  admin = new Redis(redisClientOptions(server.url));
-  await admin.connect();
-});
-
-afterEach(async () => {
-  await Promise.all(backends.splice(0).map((created) => created.close()));
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await server?.dispose();
-});
+const redis = useRedisTestServer();
+const backend = redis.open;
+const keysOf = redis.keysOf;
 
 describe('Redis backend', () => {
   it('uses the reference key layout, with the session id only as a SHA-256 hash', async () => {
@@ -78,7 +42,7 @@ describe('Redis backend', () => {
     expect(sessionKeys).toHaveLength(1);
     expect(sessionKeys[0]).toMatch(/^layout:session:[0-9a-f]{64}$/);
     expect(keys.join('\n')).not.toContain('raw-secret-session-id');
-    expect(await admin.zrange('layout:user:user-1:sessions', 0, -1)).not.toContain(
+    expect(await redis.admin().zrange('layout:user:user-1:sessions', 0, -1)).not.toContain(
       'raw-secret-session-id',
     );
   });
@@ -93,7 +57,7 @@ describe('Redis backend', () => {
     await state.sessions.createSession({ sessionId: 's', userId: 'u', ttl: 30 });
     await state.sessions.refreshSession('s', 45);
     for (const key of await keysOf(prefix)) {
-      const ttl = await admin.pttl(key);
+      const ttl = await redis.admin().pttl(key);
       if (key === 'ttl:role_permissions' || key.startsWith('ttl:probe:')) {
         continue;
       }
@@ -117,8 +81,8 @@ describe('Redis backend', () => {
     await sleep(300);
     expect(await state.widgets.count()).toBe(0);
     expect(await state.sessions.listUserSessions('u')).toHaveLength(1);
-    expect(await admin.zcard('prune:widgets:active')).toBe(0);
-    expect(await admin.zcard('prune:user:u:sessions')).toBe(1);
+    expect(await redis.admin().zcard('prune:widgets:active')).toBe(0);
+    expect(await redis.admin().zcard('prune:user:u:sessions')).toBe(1);
   });
 
   it('keeps two prefixes on one Redis apart', async () => {
@@ -144,7 +108,7 @@ describe('Redis backend', () => {
 
   it('seeds the role table like the memory backend and keeps custom roles', async () => {
     const state = await backend({ redisPrefix: 'roles' });
-    expect(await admin.hgetall('roles:role_permissions')).toEqual({
+    expect(await redis.admin().hgetall('roles:role_permissions')).toEqual({
       admin: JSON.stringify(['admin', 'delete', 'manage_users', 'read', 'write']),
       editor: JSON.stringify(['read', 'write']),
       viewer: JSON.stringify(['read']),
@@ -157,23 +121,29 @@ describe('Redis backend', () => {
   });
 
   it('opens one command connection per pool slot and one subscriber, never one per call', async () => {
-    const before = Number((await admin.info('clients')).match(/connected_clients:(\d+)/)![1]);
+    const before = Number(
+      (await redis.admin().info('clients')).match(/connected_clients:(\d+)/)![1],
+    );
     const state = await backend({ redisPoolSize: 3 });
     await Promise.all(
       Array.from({ length: 50 }, (_, index) => state.widgets.register(`w${index}`, 'x')),
     );
     await state.events.subscribe('c', () => undefined);
-    const after = Number((await admin.info('clients')).match(/connected_clients:(\d+)/)![1]);
+    const after = Number(
+      (await redis.admin().info('clients')).match(/connected_clients:(\d+)/)![1],
+    );
     expect(after - before).toBe(4);
     await state.close();
     await waitFor(async () => {
-      const now = Number((await admin.info('clients')).match(/connected_clients:(\d+)/)![1]);
+      const now = Number(
+        (await redis.admin().info('clients')).match(/connected_clients:(\d+)/)![1],
+      );
       return now === before;
     });
   });
 
   it('uses an injected client as given and leaves it open on close', async () => {
-    const injected = new Redis(redisClientOptions(server.url));
+    const injected = new Redis(redisClientOptions(redis.url()));
     await injected.connect();
     const state = await backend({ redis: injected, redisUrl: 'redis://unused.invalid:1/0' });
     await state.widgets.register('w', 'x');
@@ -191,9 +161,9 @@ describe('Redis backend', () => {
     await bus.subscribe('updates', (event) => {
       received.push(event.eventType);
     });
-    await admin.publish('bus:channel:updates', 'not json');
-    await admin.publish('bus:channel:updates', JSON.stringify({ event_type: 'no-fields' }));
-    await admin.publish('bus:channel:updates', JSON.stringify([1, 2]));
+    await redis.admin().publish('bus:channel:updates', 'not json');
+    await redis.admin().publish('bus:channel:updates', JSON.stringify({ event_type: 'no-fields' }));
+    await redis.admin().publish('bus:channel:updates', JSON.stringify([1, 2]));
     await bus.publish('updates', { eventType: 'valid' });
     await waitFor(() => received.length === 1);
     expect(received).toEqual(['valid']);
@@ -201,9 +171,51 @@ describe('Redis backend', () => {
     expect(bus.stats.delivered).toBe(1);
   });
 
+  it('drops and counts messages over the publisher cap, and data nested past the limit', async () => {
+    const state = await backend({ redisPrefix: 'big' });
+    const bus = state.events as RedisEventBus;
+    const received: { eventType: string; size: number }[] = [];
+    await bus.subscribe('updates', (event) => {
+      received.push({ eventType: event.eventType, size: JSON.stringify(event.data).length });
+    });
+    /** A well-formed event, as a foreign publisher could send it, with `data` (JSON) as given. */
+    const raw = (eventType: string, data: string) =>
+      `{"event_type":${JSON.stringify(eventType)},"widget_id":null,"data":${data},` +
+      `"source_worker_id":"elsewhere","target_worker_id":null,"timestamp":${Date.now()},` +
+      `"message_id":"m-${eventType}"}`;
+    const oversized = raw('too-big', JSON.stringify('x'.repeat(MAX_WIRE_EVENT_BYTES)));
+    // Fewer UTF-16 units than the cap, but more bytes of UTF-8.
+    const oversizedInBytes = raw(
+      'too-big-in-bytes',
+      JSON.stringify('é'.repeat(MAX_WIRE_EVENT_BYTES / 2)),
+    );
+    expect(oversizedInBytes.length).toBeLessThan(MAX_WIRE_EVENT_BYTES);
+    const deep = `${'['.repeat(100_000)}"leaf"${']'.repeat(100_000)}`;
+    const justTooDeep = `${'{"next":'.repeat(33)}"leaf"${'}'.repeat(33)}`;
+    expect(JSON.parse(raw('check', justTooDeep))).toHaveProperty('event_type', 'check');
+
+    for (const message of [oversized, oversizedInBytes]) {
+      await redis.admin().publish('big:channel:updates', message);
+    }
+    await redis.admin().publish('big:channel:updates', raw('too-deep', justTooDeep));
+    await redis.admin().publish('big:channel:updates', raw('far-too-deep', deep));
+    // The largest data a publisher may send still arrives.
+    const largest = 'y'.repeat(MAX_EVENT_DATA_BYTES - 2);
+    await bus.publish('updates', { eventType: 'largest', data: largest });
+    await waitFor(() => received.length === 1, { timeoutMs: 5000 });
+    await bus.publish('updates', { eventType: 'after' });
+    await waitFor(() => received.length === 2);
+
+    expect(received).toEqual([
+      { eventType: 'largest', size: MAX_EVENT_DATA_BYTES },
+      { eventType: 'after', size: 4 },
+    ]);
+    expect(bus.stats).toEqual({ delivered: 2, malformed: 2, oversized: 2 });
+  });
+
   it('sends events as JSON with the reference field names', async () => {
     const state = await backend({ redisPrefix: 'wire', workerId: 'worker-z' });
-    const subscriber = new Redis({ ...redisClientOptions(server.url), enableOfflineQueue: true });
+    const subscriber = new Redis({ ...redisClientOptions(redis.url()), enableOfflineQueue: true });
     const messages: string[] = [];
     try {
       subscriber.on('message', (_channel: string, message: string) => messages.push(message));
@@ -242,7 +254,7 @@ describe('Redis backend', () => {
     async function roundTrips(action: () => Promise<unknown>): Promise<string[]> {
       // Once first, so that every script is loaded and the count is the steady state.
       await action();
-      const monitor = await admin.monitor();
+      const monitor = await redis.admin().monitor();
       const commands: string[] = [];
       try {
         monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -283,7 +295,7 @@ describe('Redis backend', () => {
     it('is chosen by LIVEGATE_DEPLOY__STATE_BACKEND=redis with no code change', async () => {
       const saved = { ...process.env };
       process.env.LIVEGATE_DEPLOY__STATE_BACKEND = 'redis';
-      process.env.LIVEGATE_DEPLOY__REDIS_URL = server.url;
+      process.env.LIVEGATE_DEPLOY__REDIS_URL = redis.url();
       process.env.LIVEGATE_DEPLOY__REDIS_PREFIX = 'module';
       try {
         const moduleRef = await Test.createTestingModule({
@@ -293,7 +305,7 @@ describe('Redis backend', () => {
         expect(moduleRef.get(WidgetStore)).toBeInstanceOf(RedisWidgetStore);
         expect(moduleRef.get(SessionStore)).toBeInstanceOf(RedisSessionStore);
         await moduleRef.get(WidgetStore).register('from-module', 'x');
-        expect(await admin.exists('module:widget:from-module')).toBe(1);
+        expect(await redis.admin().exists('module:widget:from-module')).toBe(1);
         const router = moduleRef.get(ConnectionRouter);
         await moduleRef.close();
         // Closed: calls fail closed instead of hanging.

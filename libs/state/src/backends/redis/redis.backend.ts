@@ -13,7 +13,10 @@ import { RedisKeys } from './redis-keys';
 import { RedisSessionStore } from './redis-session.store';
 import { RedisWidgetStore } from './redis-widget.store';
 
-/** The session cache options may be left out: they then take the module's defaults. */
+/**
+ * The session cache options and the session max lifetime may be left out: they then take the
+ * module's defaults.
+ */
 export type RedisBackendOptions = Pick<
   ResolvedStateOptions,
   | 'redisUrl'
@@ -25,7 +28,9 @@ export type RedisBackendOptions = Pick<
   | 'sessionTtl'
   | 'workerId'
 > &
-  Partial<Pick<ResolvedStateOptions, 'sessionCacheSize' | 'sessionCacheTtl'>>;
+  Partial<
+    Pick<ResolvedStateOptions, 'sessionCacheSize' | 'sessionCacheTtl' | 'sessionMaxLifetime'>
+  >;
 
 /** Eviction policies under which Redis never drops a key to make room. */
 const SAFE_EVICTION = new Set(['noeviction']);
@@ -41,6 +46,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   const keys = new RedisKeys(options.redisPrefix);
   const sessions = new RedisSessionStore(redis, keys, {
     sessionTtl: options.sessionTtl,
+    sessionMaxLifetime: options.sessionMaxLifetime,
     sessionCacheSize: options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE,
     sessionCacheTtl: options.sessionCacheTtl ?? DEFAULT_SESSION_CACHE_TTL,
   });
@@ -51,6 +57,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     connections: new RedisConnectionRouter(redis, keys, options.connectionTtl),
     sessions,
     chats: new RedisChatStore(redis, keys),
+    redis,
+    health: () => redis.health(),
     close: async () => {
       sessions.close();
       await redis.close();

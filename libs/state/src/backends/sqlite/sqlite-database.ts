@@ -1,4 +1,16 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
 import {
@@ -87,10 +99,10 @@ export function toStateError(error: unknown, connection?: Connection): unknown {
       cause: error,
     });
   }
-  return new StateBackendUnavailableError(
-    `The SQLite state database failed (${code}): ${(error as Error).message}`,
-    { cause: error },
-  );
+  // The driver's text stays in the cause: the message may reach clients, and the code says enough.
+  return new StateBackendUnavailableError(`The SQLite state database failed (${code})`, {
+    cause: error,
+  });
 }
 
 function statOrNull(path: string): Stats | null {
@@ -102,6 +114,183 @@ function statOrNull(path: string): Stats | null {
     }
     throw error;
   }
+}
+
+/**
+ * Linux filesystems that hold no ordinary files (statfs `f_type`): a database there cannot work,
+ * and some of them answer `mkdir` in ways that make a recursive `mkdir` loop forever.
+ */
+const SPECIAL_FILESYSTEMS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x6165676c, 'pstore'],
+  [0xcafe4a11, 'bpf'],
+  [0x62656570, 'configfs'],
+  [0x65735543, 'fusectl'],
+  [0x19800202, 'mqueue'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0xde5e81e4, 'efivarfs'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0x958458f6, 'hugetlbfs'],
+  [0x6e736673, 'nsfs'],
+]);
+
+/** The boot error for a database path that cannot work, naming where the path came from. */
+function unusablePath(path: string, reason: string, cause?: unknown): StateConfigurationError {
+  return new StateConfigurationError(
+    `LIVEGATE_DEPLOY__SQLITE_PATH (the sqlitePath option) cannot be used: ${path} ${reason}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function errorCode(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'string' ? code : String(message ?? error);
+}
+
+/** What kind of file `stats` describes, for the error message. */
+function fileKind(stats: Stats): string {
+  const kinds: [boolean, string][] = [
+    [stats.isFile(), 'a file'],
+    [stats.isDirectory(), 'a directory'],
+    [stats.isFIFO(), 'a named pipe (FIFO)'],
+    [stats.isCharacterDevice(), 'a character device'],
+    [stats.isBlockDevice(), 'a block device'],
+    [stats.isSocket(), 'a socket'],
+    [stats.isSymbolicLink(), 'a symbolic link'],
+  ];
+  return kinds.find(([matches]) => matches)?.[1] ?? 'not a regular file';
+}
+
+/** The name of the special filesystem `directory` is on, or `null` for an ordinary one. */
+function specialFilesystemOf(directory: string): string | null {
+  if (process.platform !== 'linux') {
+    return null;
+  }
+  try {
+    return SPECIAL_FILESYSTEMS.get(Number(statfsSync(directory).type)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes sure the database's directory exists (created owner-only) on an ordinary filesystem and
+ * can be written, without ever opening anything: every failure is a `StateConfigurationError`
+ * that names the variable. Directories are made one by one, because a recursive `mkdir` under
+ * /proc never returns.
+ */
+function prepareDirectory(path: string): void {
+  const directory = dirname(path);
+  const missing: string[] = [];
+  let existing = directory;
+  for (;;) {
+    let stats: Stats | null = null;
+    try {
+      stats = statSync(existing);
+    } catch (error) {
+      const code = errorCode(error);
+      // ENOTDIR: some component above is a file; walking up finds it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        throw unusablePath(path, `cannot be reached: ${existing} cannot be read (${code})`, error);
+      }
+    }
+    if (stats) {
+      if (!stats.isDirectory()) {
+        throw unusablePath(
+          path,
+          `is under ${existing}, which is ${fileKind(stats)}, not a directory`,
+        );
+      }
+      break;
+    }
+    const parent = dirname(existing);
+    missing.unshift(existing);
+    if (parent === existing) {
+      break;
+    }
+    existing = parent;
+  }
+  const filesystem = specialFilesystemOf(existing);
+  if (filesystem !== null) {
+    throw unusablePath(
+      path,
+      `is on a ${filesystem} filesystem (${existing}), which cannot hold a database file`,
+    );
+  }
+  for (const parent of missing) {
+    try {
+      mkdirSync(parent, { mode: 0o700 });
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST' && statOrNull(parent)?.isDirectory()) {
+        continue;
+      }
+      throw unusablePath(
+        path,
+        `cannot be created: making its directory ${parent} failed (${errorCode(error)})`,
+        error,
+      );
+    }
+  }
+  try {
+    accessSync(directory, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (error) {
+    throw unusablePath(
+      path,
+      `is in ${directory}, which this process cannot write to (${errorCode(error)})`,
+      error,
+    );
+  }
+}
+
+/**
+ * Checks the database file and the files SQLite and the key loader open beside it, before any of
+ * them is opened: each must be missing or a regular file that can be read and written. A named
+ * pipe among them would block the boot forever in `open`.
+ */
+function checkDatabaseFiles(path: string): Stats | null {
+  let stats: Stats | null = null;
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}.key`]) {
+    let fileStats: Stats | null;
+    try {
+      fileStats = statOrNull(file);
+    } catch (error) {
+      throw unusablePath(
+        path,
+        `cannot be used: ${file} cannot be read (${errorCode(error)})`,
+        error,
+      );
+    }
+    if (fileStats && !fileStats.isFile()) {
+      throw unusablePath(
+        path,
+        file === path
+          ? `is ${fileKind(fileStats)}, not a database file`
+          : `has ${file} beside it, which is ${fileKind(fileStats)}, not a regular file`,
+      );
+    }
+    if (fileStats) {
+      try {
+        accessSync(file, fsConstants.R_OK | (file.endsWith('.key') ? 0 : fsConstants.W_OK));
+      } catch (error) {
+        throw unusablePath(
+          path,
+          `cannot be used: this process cannot ${file.endsWith('.key') ? 'read' : 'read and write'} ${file} (${errorCode(error)})`,
+          error,
+        );
+      }
+    }
+    if (file === path) {
+      stats = fileStats;
+    }
+  }
+  return stats;
 }
 
 function readHeader(path: string): Buffer {
@@ -169,11 +358,8 @@ export class SqliteDatabase {
     }
     const Driver = loadDriver();
 
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const stats = statOrNull(path);
-    if (stats && !stats.isFile()) {
-      throw new StateConfigurationError(`The SQLite state database ${path} is not a regular file`);
-    }
+    prepareDirectory(path);
+    const stats = checkDatabaseFiles(path);
     const resolvedKey = encrypted
       ? resolveSqliteKey({
           databasePath: path,
@@ -188,7 +374,11 @@ export class SqliteDatabase {
       SqliteDatabase.verifyExisting(Driver, path, key, busyTimeoutMs);
     } else {
       // Created here so that it is owner-only from the start; the WAL files inherit its mode.
-      closeSync(openSync(path, 'wx', 0o600));
+      try {
+        closeSync(openSync(path, 'wx', 0o600));
+      } catch (error) {
+        throw unusablePath(path, `cannot be created (${errorCode(error)})`, error);
+      }
     }
 
     let connection: Connection | undefined;

@@ -9,9 +9,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadOptionalPackage } from '../../common/optional-package';
 import { StateConfigurationError } from '../../state.errors';
 
-/** Service name of the OS keyring entries holding database keys. */
+/** Service name of the OS keyring entries holding database keys: the default of `createOsKeyring`. */
 export const KEYRING_SERVICE = 'livegate';
 
 const GENERATED_KEY = /^[0-9a-f]{64}$/;
@@ -31,6 +32,18 @@ export interface SqliteKeyring {
   persists(): boolean;
   get(account: string): string | null;
   set(account: string, secret: string): void;
+}
+
+/**
+ * The entries of one service in the OS keyring (macOS Keychain, Windows Credential Manager, the
+ * Secret Service on Linux), through `@napi-rs/keyring`, loaded on first use. `get`, `set` and
+ * `delete` throw when the keyring cannot be reached; a keyring that is reached but locked may
+ * read as empty, so callers that must tell "absent" from "unavailable" check `persists()` first.
+ */
+export interface OsKeyring extends SqliteKeyring {
+  readonly service: string;
+  /** Removes an entry; `false` when there was none. */
+  delete(account: string): boolean;
 }
 
 /** The key file of a database: beside it, owner-only. */
@@ -173,14 +186,13 @@ function writeKeyFile(path: string, key: string): void {
 interface KeyringEntry {
   getPassword(): string | undefined | null;
   setPassword(password: string): void;
-  deletePassword(): unknown;
+  deletePassword(): boolean;
 }
 type KeyringModule = { Entry: new (service: string, account: string) => KeyringEntry };
 
 function loadKeyringModule(): KeyringModule {
   // Loaded on first use: most processes (an explicit key, a key file) never touch the keyring.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@napi-rs/keyring') as KeyringModule;
+  return loadOptionalPackage<KeyringModule>('@napi-rs/keyring', 'The OS keyring');
 }
 
 /**
@@ -189,7 +201,7 @@ function loadKeyringModule(): KeyringModule {
  * which lives in memory only: without a D-Bus session there is no Secret Service, and with one a
  * probe entry that shows up in /proc/keys proves the fallback.
  */
-function osKeyringPersists(): boolean {
+function osKeyringPersists(service: string): boolean {
   if (process.platform === 'darwin' || process.platform === 'win32') {
     loadKeyringModule();
     return true;
@@ -199,13 +211,13 @@ function osKeyringPersists(): boolean {
   }
   const { Entry } = loadKeyringModule();
   const account = `probe-${randomUUID()}`;
-  const probe = new Entry(KEYRING_SERVICE, account);
+  const probe = new Entry(service, account);
   try {
     probe.setPassword('probe');
     if (probe.getPassword() !== 'probe') {
       return false;
     }
-    return !readFileSync('/proc/keys', 'utf8').includes(`${account}@${KEYRING_SERVICE}`);
+    return !readFileSync('/proc/keys', 'utf8').includes(`${account}@${service}`);
   } catch {
     return false;
   } finally {
@@ -217,18 +229,23 @@ function osKeyringPersists(): boolean {
   }
 }
 
-/** The OS keyring through `@napi-rs/keyring`, used only when it really persists. */
-export function createOsKeyring(): SqliteKeyring {
+/**
+ * The entries of `service` (default `livegate`) in the OS keyring. Nothing is loaded until the
+ * first call; a missing `@napi-rs/keyring` package is a `StateConfigurationError` naming it.
+ * `persists()` is probed once (see `osKeyringPersists`): the SQLite key resolution never uses a
+ * keyring that does not persist, and a token store should not either.
+ */
+export function createOsKeyring(service: string = KEYRING_SERVICE): OsKeyring {
+  if (typeof service !== 'string' || service === '') {
+    throw new StateConfigurationError('The OS keyring service name must be a non-empty string');
+  }
   let persists: boolean | undefined;
+  const entry = (account: string) => new (loadKeyringModule().Entry)(service, account);
   return {
-    persists: () => (persists ??= osKeyringPersists()),
-    get: (account) => {
-      const { Entry } = loadKeyringModule();
-      return new Entry(KEYRING_SERVICE, account).getPassword() ?? null;
-    },
-    set: (account, secret) => {
-      const { Entry } = loadKeyringModule();
-      new Entry(KEYRING_SERVICE, account).setPassword(secret);
-    },
+    service,
+    persists: () => (persists ??= osKeyringPersists(service)),
+    get: (account) => entry(account).getPassword() ?? null,
+    set: (account, secret) => entry(account).setPassword(secret),
+    delete: (account) => entry(account).deletePassword() === true,
   };
 }

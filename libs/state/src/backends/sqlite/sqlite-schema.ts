@@ -2,8 +2,11 @@ import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { DEFAULT_ROLE_PERMISSIONS } from '../../sessions/roles';
 import { StateConfigurationError } from '../../state.errors';
 
-/** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes, kept in `PRAGMA user_version`. 2 added `sessions.version`;
+ * a database of an older version is migrated in place when it is opened.
+ */
+export const SCHEMA_VERSION = 2;
 
 /**
  * Every table. Times are milliseconds since the epoch; JSON columns hold objects or arrays.
@@ -34,7 +37,8 @@ CREATE TABLE sessions (
   metadata TEXT NOT NULL,
   ttl REAL NOT NULL,
   created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX sessions_user ON sessions (user_id, created_at);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
@@ -156,8 +160,21 @@ CREATE TABLE skills (
 `;
 
 /**
- * Creates the schema and seeds the role table when the database is new; checks the version of an
- * existing one. Creation runs in one transaction: a failure leaves the database as it was.
+ * The steps from each older schema version to the next, in order: `MIGRATIONS[n - 1]` takes a
+ * database from version n to n + 1. Each runs inside the transaction of `migrateSchema`.
+ */
+const MIGRATIONS: readonly ((database: Database) => void)[] = [
+  // 1 → 2: sessions get a version; every existing session is at version 1.
+  (database) => {
+    database.exec('ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1');
+  },
+];
+
+/**
+ * Creates the schema and seeds the role table when the database is new; migrates an older one
+ * in place (its rows kept); refuses a newer one. Everything runs in one immediate transaction: a
+ * failure leaves the database as it was, and of several processes opening one file at once,
+ * one migrates and the others find it done.
  */
 export function migrateSchema(database: Database): void {
   // Checked before taking the write lock: an up-to-date database opens while another process
@@ -177,18 +194,24 @@ export function migrateSchema(database: Database): void {
             `(schema ${version}; this version knows ${SCHEMA_VERSION})`,
         );
       }
-      const { tables } = database
-        .prepare<[], { tables: number }>('SELECT count(*) AS tables FROM sqlite_schema')
-        .get()!;
-      if (tables > 0) {
-        throw new StateConfigurationError(
-          'The SQLite database holds tables of another application; choose another sqlitePath',
-        );
-      }
-      database.exec(SCHEMA);
-      const seed = database.prepare('INSERT INTO roles (role, permissions) VALUES (?, ?)');
-      for (const [role, permissions] of Object.entries(DEFAULT_ROLE_PERMISSIONS)) {
-        seed.run(role, JSON.stringify(permissions));
+      if (version === 0) {
+        const { tables } = database
+          .prepare<[], { tables: number }>('SELECT count(*) AS tables FROM sqlite_schema')
+          .get()!;
+        if (tables > 0) {
+          throw new StateConfigurationError(
+            'The SQLite database holds tables of another application; choose another sqlitePath',
+          );
+        }
+        database.exec(SCHEMA);
+        const seed = database.prepare('INSERT INTO roles (role, permissions) VALUES (?, ?)');
+        for (const [role, permissions] of Object.entries(DEFAULT_ROLE_PERMISSIONS)) {
+          seed.run(role, JSON.stringify(permissions));
+        }
+      } else {
+        for (let step = version; step < SCHEMA_VERSION; step += 1) {
+          MIGRATIONS[step - 1](database);
+        }
       }
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
     })

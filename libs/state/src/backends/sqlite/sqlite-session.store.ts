@@ -1,14 +1,34 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { CreateSessionInput, UserSession } from '../../sessions/session.models';
-import { assertPermissionQuery, sessionAllows, type ResourceType } from '../../sessions/roles';
-import { assertRefreshTtl, freezeSession, prepareSession } from '../../sessions/session.validation';
+import type { CreateSessionInput, SessionChange, UserSession } from '../../sessions/session.models';
+import {
+  assertPermissionQuery,
+  effectiveRoles,
+  sessionAllows,
+  type ResourceType,
+} from '../../sessions/roles';
+import { CorruptSessionLog } from '../../sessions/session-records';
+import {
+  applySessionChange,
+  normalizeSessionChange,
+  type NormalizedSessionChange,
+} from '../../sessions/session-updates';
+import {
+  assertRefreshTtl,
+  freezeSession,
+  generateSessionId,
+  prepareSession,
+  refreshedExpiry,
+  resolveSessionLifetimes,
+  type SessionLifetimes,
+} from '../../sessions/session.validation';
 import { StateConflictError } from '../../state.errors';
 import { SessionStore } from '../../sessions/session-store';
-import { assertId, assertName, assertTtl, normalizeNames, ttlToMs } from '../../common/validation';
+import { assertId, assertName, normalizeNames } from '../../common/validation';
 import type { SqliteDatabase } from './sqlite-database';
 
 interface SessionRow {
+  id_hash: Buffer;
   session_id: string;
   user_id: string;
   roles: string;
@@ -16,29 +36,29 @@ interface SessionRow {
   ttl: number;
   created_at: number;
   expires_at: number;
+  version: number;
 }
 
-const SESSION_COLUMNS = 'session_id, user_id, roles, metadata, ttl, created_at, expires_at';
+const SESSION_COLUMNS =
+  'id_hash, session_id, user_id, roles, metadata, ttl, created_at, expires_at, version';
 
 /** The key a session is stored under: the SHA-256 of its id, never the id itself. */
 export function sessionKey(sessionId: string): Buffer {
   return createHash('sha256').update(sessionId, 'utf8').digest();
 }
 
-function toSession(row: SessionRow): UserSession {
-  return freezeSession({
-    sessionId: row.session_id,
-    userId: row.user_id,
-    roles: JSON.parse(row.roles) as string[],
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    ttl: row.ttl,
-    version: 1,
-  });
+export interface SqliteSessionStoreOptions {
+  /** Seconds a session lives when created without a TTL. */
+  sessionTtl: number;
+  /** Absolute lifetime of a session in seconds. Default `DEFAULT_SESSION_MAX_LIFETIME`. */
+  sessionMaxLifetime?: number;
 }
 
-/** Sessions and the role table in the SQLite database. */
+/**
+ * Sessions and the role table in the SQLite database. Every change is one write transaction
+ * (`BEGIN IMMEDIATE`), so a read-modify-write of a session cannot interleave with another
+ * process's on the same file.
+ */
 export class SqliteSessionStore extends SessionStore {
   private readonly statements: {
     expiry: Statement<[Buffer], { expires_at: number }>;
@@ -47,8 +67,9 @@ export class SqliteSessionStore extends SessionStore {
     get: Statement<[Buffer, number], SessionRow>;
     exists: Statement<[Buffer, number], { found: 1 }>;
     removeReturning: Statement<[Buffer], { expires_at: number }>;
-    ttl: Statement<[Buffer, number], { ttl: number }>;
     setExpiry: Statement<[number, Buffer]>;
+    update: Statement<[string, string, number, Buffer]>;
+    rotate: Statement<[Buffer, string, number, Buffer]>;
     listUser: Statement<[string, number], SessionRow>;
     removeUser: Statement<[string], { expires_at: number }>;
     setRole: Statement<[string, string]>;
@@ -56,28 +77,37 @@ export class SqliteSessionStore extends SessionStore {
     rolesOf: Statement<[string], { role: string; permissions: string }>;
     sweep: Statement<[number]>;
   };
+  private readonly lifetimes: SessionLifetimes;
+  private readonly corruption = new CorruptSessionLog('SqliteSessionStore');
 
   constructor(
     private readonly database: SqliteDatabase,
-    private readonly sessionTtl: number,
+    options: number | SqliteSessionStoreOptions,
   ) {
     super();
-    assertTtl('sessionTtl', sessionTtl);
+    this.lifetimes = resolveSessionLifetimes(
+      typeof options === 'number' ? { sessionTtl: options } : options,
+    );
     const db = database.connection;
     this.statements = {
       expiry: db.prepare('SELECT expires_at FROM sessions WHERE id_hash = ?'),
       remove: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
       insert: db.prepare(
         `INSERT INTO sessions (id_hash, session_id, user_id, roles, metadata, ttl, created_at,
-           expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           expires_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
       ),
       get: db.prepare(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = ? AND expires_at > ?`,
       ),
       exists: db.prepare('SELECT 1 AS found FROM sessions WHERE id_hash = ? AND expires_at > ?'),
       removeReturning: db.prepare('DELETE FROM sessions WHERE id_hash = ? RETURNING expires_at'),
-      ttl: db.prepare('SELECT ttl FROM sessions WHERE id_hash = ? AND expires_at > ?'),
       setExpiry: db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?'),
+      update: db.prepare(
+        'UPDATE sessions SET roles = ?, metadata = ?, version = ? WHERE id_hash = ?',
+      ),
+      rotate: db.prepare(
+        'UPDATE sessions SET id_hash = ?, session_id = ?, version = ? WHERE id_hash = ?',
+      ),
       listUser: db.prepare(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND expires_at > ?
          ORDER BY created_at, seq`,
@@ -96,7 +126,7 @@ export class SqliteSessionStore extends SessionStore {
   }
 
   async createSession(input: CreateSessionInput): Promise<UserSession> {
-    const session = prepareSession(input, this.sessionTtl);
+    const session = prepareSession(input, this.lifetimes);
     const key = sessionKey(session.sessionId);
     this.database.write(() => {
       const existing = this.statements.expiry.get(key);
@@ -125,14 +155,11 @@ export class SqliteSessionStore extends SessionStore {
     const row = this.database.read(() =>
       this.statements.get.get(sessionKey(sessionId), Date.now()),
     );
-    return row ? toSession(row) : null;
+    return row ? this.toSession(row) : null;
   }
 
   async validateSession(sessionId: string): Promise<boolean> {
-    assertId('sessionId', sessionId);
-    return this.database.read(
-      () => this.statements.exists.get(sessionKey(sessionId), Date.now()) !== undefined,
-    );
+    return (await this.getSession(sessionId)) !== null;
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -148,22 +175,70 @@ export class SqliteSessionStore extends SessionStore {
     assertId('sessionId', sessionId);
     assertRefreshTtl(extendTtl);
     const key = sessionKey(sessionId);
-    const now = Date.now();
     return this.database.write(() => {
-      const live = this.statements.ttl.get(key, now);
-      if (!live) {
+      const now = Date.now();
+      const row = this.statements.get.get(key, now);
+      const session = row ? this.toSession(row) : null;
+      if (!session) {
         return false;
       }
-      this.statements.setExpiry.run(now + ttlToMs(extendTtl ?? live.ttl), key);
+      const expiresAt = refreshedExpiry(session, extendTtl, this.lifetimes.sessionMaxLifetime, now);
+      if (expiresAt <= now) {
+        this.statements.remove.run(key);
+        return false;
+      }
+      this.statements.setExpiry.run(expiresAt, key);
       return true;
+    });
+  }
+
+  async updateSession(sessionId: string, change: SessionChange): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const normalized = normalizeSessionChange(change);
+    const key = sessionKey(sessionId);
+    return this.database.write(() => {
+      const row = this.statements.get.get(key, Date.now());
+      const session = row ? this.toSession(row) : null;
+      return session ? this.apply(session, normalized) : null;
+    });
+  }
+
+  async updateUserSessions(userId: string, change: SessionChange): Promise<UserSession[]> {
+    assertId('userId', userId);
+    const normalized = normalizeSessionChange(change);
+    return this.database.write(() =>
+      this.liveSessionsOf(userId).map((session) => this.apply(session, normalized)),
+    );
+  }
+
+  async rotateSession(sessionId: string): Promise<UserSession | null> {
+    assertId('sessionId', sessionId);
+    const key = sessionKey(sessionId);
+    return this.database.write(() => {
+      const now = Date.now();
+      const row = this.statements.get.get(key, now);
+      const session = row ? this.toSession(row) : null;
+      if (!session) {
+        return null;
+      }
+      const rotatedId = generateSessionId();
+      const rotatedKey = sessionKey(rotatedId);
+      const taken = this.statements.expiry.get(rotatedKey);
+      if (taken && taken.expires_at > now) {
+        throw new StateConflictError('A live session with the new id already exists');
+      }
+      if (taken) {
+        this.statements.remove.run(rotatedKey);
+      }
+      const version = session.version + 1;
+      this.statements.rotate.run(rotatedKey, rotatedId, version, key);
+      return freezeSession({ ...session, sessionId: rotatedId, version });
     });
   }
 
   async listUserSessions(userId: string): Promise<UserSession[]> {
     assertId('userId', userId);
-    return this.database.read(() =>
-      this.statements.listUser.all(userId, Date.now()).map(toSession),
-    );
+    return this.database.read(() => this.liveSessionsOf(userId));
   }
 
   async deleteUserSessions(userId: string): Promise<number> {
@@ -194,13 +269,13 @@ export class SqliteSessionStore extends SessionStore {
     assertPermissionQuery(sessionId, resourceType, resourceId, permission);
     return this.database.read(() => {
       const row = this.statements.get.get(sessionKey(sessionId), Date.now());
-      if (!row) {
+      const session = row ? this.toSession(row) : null;
+      if (!session) {
         return false;
       }
-      const session = toSession(row);
       const roles = new Map(
         this.statements.rolesOf
-          .all(row.roles)
+          .all(JSON.stringify(effectiveRoles(session)))
           .map(({ role, permissions }) => [role, JSON.parse(permissions) as string[]]),
       );
       return sessionAllows(
@@ -216,5 +291,39 @@ export class SqliteSessionStore extends SessionStore {
   /** Deletes expired sessions; returns how many. */
   sweep(now = Date.now()): number {
     return this.database.write(() => this.statements.sweep.run(now).changes);
+  }
+
+  /** The session of a row; `null` (reported once) for a row that is not a session. */
+  private toSession(row: SessionRow): UserSession | null {
+    return this.corruption.read(Buffer.from(row.id_hash).toString('hex'), {
+      sessionId: row.session_id,
+      userId: row.user_id,
+      roles: row.roles,
+      metadata: row.metadata,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      ttl: row.ttl,
+      version: row.version,
+    });
+  }
+
+  /** The live, readable sessions of the user, oldest first. */
+  private liveSessionsOf(userId: string): UserSession[] {
+    return this.statements.listUser
+      .all(userId, Date.now())
+      .map((row) => this.toSession(row))
+      .filter((session): session is UserSession => session !== null);
+  }
+
+  /** Writes the changed session; call inside `database.write`. */
+  private apply(session: UserSession, change: NormalizedSessionChange): UserSession {
+    const updated = freezeSession(applySessionChange(session, change));
+    this.statements.update.run(
+      JSON.stringify(updated.roles),
+      JSON.stringify(updated.metadata),
+      updated.version,
+      sessionKey(session.sessionId),
+    );
+    return updated;
   }
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { sqliteDatabaseHealth } from '../../health/sqlite-health';
 import type { ResolvedStateOptions } from '../../state.options';
 import { MemoryConnectionRouter } from '../memory/memory-connection.router';
 import { MemoryEventBus } from '../memory/memory-event.bus';
@@ -13,7 +14,7 @@ export type SqliteBackendOptions = Pick<
   ResolvedStateOptions,
   'sqlitePath' | 'widgetTtl' | 'connectionTtl' | 'sessionTtl' | 'workerId' | 'sweepInterval'
 > &
-  Partial<Pick<ResolvedStateOptions, 'sqliteKey' | 'sqliteEncrypted'>> & {
+  Partial<Pick<ResolvedStateOptions, 'sqliteKey' | 'sqliteEncrypted' | 'sessionMaxLifetime'>> & {
     /** Where a generated key may be kept besides the key file. Default: the OS keyring. */
     keyring?: SqliteKeyring | null;
     /** Milliseconds to wait for another process's lock. Default 200. */
@@ -65,7 +66,10 @@ export async function createSqliteBackend(
   let chats: SqliteChatStore;
   try {
     widgets = new SqliteWidgetStore(database, options.widgetTtl);
-    sessions = new SqliteSessionStore(database, options.sessionTtl);
+    sessions = new SqliteSessionStore(database, {
+      sessionTtl: options.sessionTtl,
+      sessionMaxLifetime: options.sessionMaxLifetime,
+    });
     chats = new SqliteChatStore(database);
   } catch (error) {
     database.close();
@@ -96,6 +100,7 @@ export async function createSqliteBackend(
     connections,
     sessions,
     chats,
+    health: async () => sqliteDatabaseHealth(database),
     async close() {
       clearInterval(sweeper);
       events.clear();
