@@ -11,6 +11,7 @@ import {
   type StoreCalls,
 } from './support/auth-app';
 import { connectedSockets, rawHandshake, socketTestModule } from './support/socket-app';
+import { expectError, getAnswer } from './support/http';
 import { PLATFORMS, startApp } from './support/platform';
 
 const SECRET = 'holes-secret-0123456789-abcdefghijklmnop';
@@ -19,32 +20,7 @@ const PLAIN_COOKIE = 'livegate_session';
 const ALLOWED_ORIGIN = 'https://app.example';
 const SESSION_CHARSET = /^[A-Za-z0-9_.~:-]+$/;
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-async function get(base: string, path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    headers,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body, headers: response.headers } satisfies Answer;
-}
-
-function expectError(answer: Answer, status: number, code: string): void {
-  expect(answer.status).toBe(status);
-  expect(answer.body).toEqual({ error: code, message: expect.any(String) });
-}
+const get = getAnswer;
 
 /** Cookie values a browser may send that are not session ids as they stand. */
 const PRINTABLE = [...Array(0x7e - 0x20)].map((_, index) => String.fromCharCode(0x21 + index));

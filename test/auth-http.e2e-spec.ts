@@ -5,6 +5,7 @@ import { StateModule } from '@livegate/state';
 import { SessionStore, type UserSession } from '@livegate/state';
 import { RedisTestServer } from '@livegate/state/testing';
 import { authTestModule, handlerRuns } from './support/auth-app';
+import { expectError, getAnswer } from './support/http';
 import { PLATFORMS, startApp } from './support/platform';
 
 const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
@@ -52,26 +53,8 @@ describe.each(PLATFORMS)('auth over HTTP on %s', (platform) => {
   const cookie = (name: string) => ({ cookie: `livegate_session=${made[name].sessionId}` });
   const bearer = (name: string) => ({ 'x-livegate-auth': `Bearer ${made[name].sessionId}` });
 
-  async function get(path: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${base}${path}`, { headers, redirect: 'manual' });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // HTML
-    }
-    return { status: response.status, body, headers: response.headers };
-  }
-
-  function expectError(
-    response: { status: number; body: unknown },
-    status: number,
-    code: string,
-  ): void {
-    expect(response.status).toBe(status);
-    expect(response.body).toEqual({ error: code, message: expect.any(String) });
-  }
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    getAnswer(base, path, headers);
 
   describe('credentials', () => {
     it('denies a route without decorators to anonymous callers (deny by default): 401', async () => {

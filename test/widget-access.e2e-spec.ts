@@ -9,6 +9,7 @@ import {
   resetCalls,
   type StoreCalls,
 } from './support/auth-app';
+import { getAnswer } from './support/http';
 import { PLATFORMS, startApp, type Platform } from './support/platform';
 
 const SECRET = 'widget-secret-0123456789-abcdefghijklmn';
@@ -50,19 +51,12 @@ const isWellFormed = (id: string) => {
 };
 
 async function call(base: string, path: string, session?: UserSession) {
-  const response = await fetch(`${base}${path}`, {
-    headers: session ? { cookie: `livegate_session=${session.sessionId}` } : {},
-    redirect: 'manual',
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body };
+  const { status, body } = await getAnswer(
+    base,
+    path,
+    session ? { cookie: `livegate_session=${session.sessionId}` } : {},
+  );
+  return { status, body };
 }
 
 async function bootWidgetApp(auth: AuthModuleOptions, platform: Platform) {

@@ -4,6 +4,7 @@
 export { StateModule } from './state.module';
 export type {
   ResolvedStateOptions,
+  StateBackendFactory,
   StateBackendName,
   StateModuleAsyncOptions,
   StateModuleOptions,
@@ -106,7 +107,7 @@ export {
   MAX_SESSION_CLAIMS,
   MAX_SESSION_ROLES,
 } from './sessions/session-updates';
-export { DEFAULT_SESSION_MAX_LIFETIME } from './state.options';
+export { DEFAULT_SESSION_MAX_LIFETIME } from './sessions/session.validation';
 
 // Chat
 export { ChatStore, DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './chat/chat-store';
@@ -146,11 +147,8 @@ export {
 export { StateService, type DeliveryOutcome, type WidgetEventListener } from './state.service';
 
 // Backends
-export type {
-  StateBackend,
-  StateBackendFactory,
-  StateBackendHealth,
-} from './backends/state-backend';
+export type { StateBackend } from './backends/state-backend';
+export type { StateBackendHealth } from './backends/state-backend-health';
 export { createMemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend';
 export {
   createSqliteBackend,

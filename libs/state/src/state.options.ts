@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
-import type { StateBackendFactory } from './backends/state-backend';
+import type { StateBackend } from './backends/state-backend';
 
 export type StateBackendName = 'memory' | 'sqlite' | 'redis';
 export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
@@ -12,8 +12,6 @@ export const STATE_BACKEND_NAMES: readonly StateBackendName[] = Object.freeze([
 export const DEFAULT_SESSION_CACHE_SIZE = 10_000;
 /** Default of `sessionCacheTtl`: seconds a cached session is served at most. */
 export const DEFAULT_SESSION_CACHE_TTL = 30;
-/** Default of `sessionMaxLifetime`: seven days from a session's creation. */
-export const DEFAULT_SESSION_MAX_LIFETIME = 7 * 24 * 3600;
 
 /**
  * Options of `StateModule.forRoot`. Every option left out is read from the environment
@@ -110,3 +108,6 @@ export interface StateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'>
    */
   isGlobal?: boolean;
 }
+
+/** Builds a backend from the resolved options: the built-in ones, or a custom one. */
+export type StateBackendFactory = (options: ResolvedStateOptions) => Promise<StateBackend>;

@@ -1,9 +1,9 @@
 import { StateConfigurationError } from '../state.errors';
-import type { ResolvedStateOptions, StateBackendName } from '../state.options';
+import type { ResolvedStateOptions, StateBackendFactory, StateBackendName } from '../state.options';
 import { createMemoryBackend } from './memory/memory.backend';
 import { createRedisBackend } from './redis/redis.backend';
 import { createSqliteBackend } from './sqlite/sqlite.backend';
-import type { StateBackend, StateBackendFactory } from './state-backend';
+import type { StateBackend } from './state-backend';
 
 const FACTORIES: Partial<Record<StateBackendName, StateBackendFactory>> = {
   memory: createMemoryBackend,

@@ -105,12 +105,22 @@ export function normalizeNames(field: string, value: unknown): string[] {
 }
 
 /**
- * Checks a TTL in seconds: a finite number greater than zero. Fractions are allowed (they are
- * kept to the millisecond); zero, negative and non-finite values are never read as "forever".
+ * The longest TTL or lifetime a store accepts: 100 years in seconds. Longer ones would overflow
+ * an expiry in milliseconds (`Number.MAX_VALUE` seconds is `Infinity` milliseconds).
+ */
+export const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
+
+/**
+ * Checks a TTL in seconds: a finite number greater than zero and at most `MAX_TTL_SECONDS`.
+ * Fractions are allowed (they are kept to the millisecond); zero, negative and non-finite values
+ * are never read as "forever".
  */
 export function assertTtl(field: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new StateValidationError(field, 'must be a finite number of seconds');
+  }
+  if (value > MAX_TTL_SECONDS) {
+    throw new StateValidationError(field, `must be at most ${MAX_TTL_SECONDS} seconds (100 years)`);
   }
   if (value <= 0) {
     throw new StateValidationError(field, 'must be greater than zero');

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_TTL_SECONDS } from '../common/validation';
 
 /** What a parser made of one value: the typed value, or why it was refused. */
 export type ParseResult<T> = { value: T } | { error: string };
@@ -36,9 +37,9 @@ export function booleanParser(): ConfigParser<boolean> {
 export function secondsParser(): ConfigParser<number> {
   return (input) => {
     const value = typeof input === 'number' ? input : numeric(input);
-    return value !== undefined && Number.isFinite(value) && value > 0
+    return value !== undefined && Number.isFinite(value) && value > 0 && value <= MAX_TTL_SECONDS
       ? { value }
-      : wrongType('a number of seconds greater than zero');
+      : wrongType(`a number of seconds greater than zero, at most ${MAX_TTL_SECONDS}`);
   };
 }
 

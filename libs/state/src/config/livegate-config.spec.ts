@@ -188,6 +188,7 @@ describe('configuration parsers', () => {
     const seconds = secondsParser();
     expect(seconds('2.5')).toEqual({ value: 2.5 });
     expect(seconds(3)).toEqual({ value: 3 });
+    expect(seconds('3153600000')).toEqual({ value: 3153600000 });
     for (const input of [
       '',
       ' ',
@@ -196,9 +197,12 @@ describe('configuration parsers', () => {
       'Infinity',
       'NaN',
       '1e999',
+      '1e300',
+      '3153600001',
       0,
       -2,
       Number.NaN,
+      Number.MAX_VALUE,
       true,
       null,
     ]) {

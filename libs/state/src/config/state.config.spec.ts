@@ -87,6 +87,8 @@ describe('resolveStateOptions', () => {
     ['SESSION_TTL', 'abc'],
     ['SESSION_TTL', ''],
     ['WIDGET_TTL', 'Infinity'],
+    ['WIDGET_TTL', '1e300'],
+    ['SESSION_MAX_LIFETIME', '3153600001'],
     ['WORKER_ID', 'a b'],
     ['SQLITE_PATH', '  '],
     ['SESSION_CACHE_SIZE', '-1'],

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_ID_LENGTH } from '../common/validation';
-import type { StateBackendFactory } from '../backends/state-backend';
 import { StateConfigurationError } from '../state.errors';
+import { DEFAULT_SESSION_MAX_LIFETIME } from '../sessions/session.validation';
 import {
   DEFAULT_SESSION_CACHE_SIZE,
   DEFAULT_SESSION_CACHE_TTL,
-  DEFAULT_SESSION_MAX_LIFETIME,
   STATE_BACKEND_NAMES,
   type ResolvedStateOptions,
+  type StateBackendFactory,
   type StateBackendName,
   type StateModuleOptions,
 } from '../state.options';

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../backends/sqlite/sqlite-database';
-import type { StateBackendHealth } from '../backends/state-backend';
+import type { StateBackendHealth } from '../backends/state-backend-health';
 import { StateError } from '../state.errors';
 
 /**

@@ -3,8 +3,10 @@ import type { CreateSessionInput, UserSession } from './session.models';
 import { assertResourceGrants } from './roles';
 import { normalizeClaims, normalizeRoles } from './session-updates';
 import { StateValidationError } from '../state.errors';
-import { DEFAULT_SESSION_MAX_LIFETIME } from '../state.options';
 import { assertId, assertTtl, normalizeMetadata, ttlToMs } from '../common/validation';
+
+/** Default of `sessionMaxLifetime`: seven days from a session's creation. */
+export const DEFAULT_SESSION_MAX_LIFETIME = 7 * 24 * 3600;
 
 /** A new session id: 256 random bits, base64url (43 characters). */
 export function generateSessionId(): string {

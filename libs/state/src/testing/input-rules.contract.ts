@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { StateBackend } from '../backends/state-backend';
-import { MAX_NESTING_DEPTH } from '../common/validation';
+import { MAX_NESTING_DEPTH, MAX_TTL_SECONDS } from '../common/validation';
 import type { StateEvent } from '../events/event.models';
 import { StateValidationError } from '../state.errors';
 import {
@@ -521,6 +521,40 @@ export function describeInputRulesContract(
           ),
           { numRuns: 20 },
         );
+      });
+    });
+
+    describe('lifetimes', () => {
+      const TOO_LONG = [MAX_TTL_SECONDS + 1, 1e300, Number.MAX_VALUE];
+
+      it.each(TOO_LONG)('refuses a session TTL of %d seconds, storing nothing', async (ttl) => {
+        const backend = subject();
+        await expectValidationError(() =>
+          backend.sessions.createSession({ sessionId: 's-long', userId: 'u', ttl }),
+        );
+        expect(await backend.sessions.getSession('s-long')).toBeNull();
+      });
+
+      it.each(TOO_LONG)(
+        'refuses a refresh by %d seconds, leaving the expiry as it was',
+        async (extendTtl) => {
+          const backend = subject();
+          const session = await backend.sessions.createSession({
+            sessionId: 's-long',
+            userId: 'u',
+          });
+          await expectValidationError(() => backend.sessions.refreshSession('s-long', extendTtl));
+          expect((await backend.sessions.getSession('s-long'))!.expiresAt).toBe(session.expiresAt);
+        },
+      );
+
+      it.each([
+        ['widgetTtl', { widgetTtl: Number.MAX_VALUE }],
+        ['connectionTtl', { connectionTtl: 1e300 }],
+        ['sessionMaxLifetime', { sessionMaxLifetime: MAX_TTL_SECONDS + 1 }],
+      ])('refuses to build a backend whose %s is past 100 years', async (_field, ttls) => {
+        const error = await rejectionOf(() => factory({ ...DEFAULT_CONTRACT_TTLS, ...ttls }));
+        expect(error).toBeInstanceOf(StateValidationError);
       });
     });
   });

@@ -8,7 +8,7 @@ import {
   StateError,
   StateStorageFullError,
 } from '../../state.errors';
-import type { StateBackendHealth } from '../state-backend';
+import type { StateBackendHealth } from '../state-backend-health';
 import { REDIS_SCRIPTS, type RedisScriptName } from './redis-scripts';
 
 /** Longest a command may take before it fails: store calls fail within 1 s when Redis is gone. */

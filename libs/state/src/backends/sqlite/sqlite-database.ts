@@ -154,6 +154,16 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : String(message ?? error);
 }
 
+/** The first problem `quick_check` reports, on one line and at most 200 characters. */
+function firstProblem(check: unknown): string {
+  const lines = String(check)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^\*\*\* in database \w+ \*\*\*$/.test(line));
+  const first = lines[0] ?? String(check).trim();
+  return first.length > 200 ? `${first.slice(0, 199)}…` : first;
+}
+
 /** What kind of file `stats` describes, for the error message. */
 function fileKind(stats: Stats): string {
   const kinds: [boolean, string][] = [
@@ -446,7 +456,7 @@ export class SqliteDatabase {
       const check = probe.pragma('quick_check', { simple: true });
       if (check !== 'ok') {
         throw new StateConfigurationError(
-          `The SQLite state database ${path} is corrupt (${String(check)}). The file was left unchanged.`,
+          `The SQLite state database ${path} is corrupt (${firstProblem(check)}). The file was left unchanged.`,
         );
       }
     } catch (error) {

@@ -9,6 +9,7 @@ import {
   closeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { StateConfigurationError } from '../../state.errors';
 import { applyKey } from './sqlite-database';
@@ -59,6 +60,38 @@ function filesContainingMarker(path: string): string[] {
     const bytes = readFileSync(file);
     return needles.some((needle) => bytes.includes(needle));
   });
+}
+
+const README = readFileSync(join(__dirname, '..', '..', '..', '..', '..', 'README.md'), 'utf8');
+
+/**
+ * The README's message for a refusal, as a pattern: `<path>` stands for the database file, any
+ * other `<...>` for text the message fills in.
+ */
+function documentedMessage(refusal: string, path: string): RegExp {
+  const row = README.split('\n').find((line) => line.trim().startsWith(`| ${refusal} `));
+  const template = row?.match(/\| `([^`]+)`\s*\|\s*$/)?.[1];
+  if (!template) {
+    throw new Error(`The README documents no message for "${refusal}"`);
+  }
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = template
+    .split(/(<[^>]+>)/)
+    .map((part) =>
+      part === '<path>' ? escape(path) : part.startsWith('<') ? '[^]+?' : escape(part),
+    )
+    .join('');
+  return new RegExp(`^${pattern}$`);
+}
+
+/** The message a refused open fails with. */
+async function refusal(attempt: Promise<unknown>): Promise<string> {
+  const error = await attempt.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(StateConfigurationError);
+  return (error as Error).message;
 }
 
 /** Hashes of the database files, to prove a refused open changed nothing. */
@@ -139,17 +172,15 @@ describe('SQLite encryption at rest', () => {
       expect(readdirSync(sandbox.directory()).sort()).toEqual(['state.db']);
     });
 
-    it('with a wrong key', async () => {
-      const attempt = sandbox.open({ sqliteKey: randomRawKey() });
-      await expect(attempt).rejects.toBeInstanceOf(StateConfigurationError);
-      await expect(sandbox.open({ sqliteKey: 'a wrong passphrase' })).rejects.toThrow(
-        /key does not match or the file is corrupt.*left unchanged/,
-      );
+    it('with a wrong key, saying so in the documented words', async () => {
+      const documented = documentedMessage('wrong key, or damaged encrypted file', sandbox.path());
+      expect(await refusal(sandbox.open({ sqliteKey: randomRawKey() }))).toMatch(documented);
+      expect(await refusal(sandbox.open({ sqliteKey: 'a wrong passphrase' }))).toMatch(documented);
     });
 
     it('without any key, and generates none', async () => {
-      await expect(sandbox.open()).rejects.toThrow(
-        /exists but no key for it was found.*No new key is generated/,
+      expect(await refusal(sandbox.open())).toMatch(
+        documentedMessage('no key found', sandbox.path()),
       );
       expect(existsSync(`${sandbox.path()}.key`)).toBe(false);
     });
@@ -162,19 +193,25 @@ describe('SQLite encryption at rest', () => {
       closeSync(descriptor);
       before = snapshot(path);
 
-      await expect(sandbox.open({ sqliteKey: key })).rejects.toThrow(/cannot be opened|is corrupt/);
+      const message = await refusal(sandbox.open({ sqliteKey: key }));
+      expect([
+        documentedMessage('wrong key, or damaged encrypted file', path).test(message),
+        documentedMessage('corrupt file that opens', path).test(message),
+      ]).toContain(true);
     });
 
     it('when the file is not a database at all', async () => {
       writeFileSync(sandbox.path(), randomBytes(8192));
       before = snapshot(sandbox.path());
 
-      await expect(sandbox.open({ sqliteKey: key })).rejects.toThrow(StateConfigurationError);
+      expect(await refusal(sandbox.open({ sqliteKey: key }))).toMatch(
+        documentedMessage('wrong key, or damaged encrypted file', sandbox.path()),
+      );
     });
 
     it('when encryption is turned off for an encrypted file', async () => {
-      await expect(sandbox.open({ sqliteEncrypted: false })).rejects.toThrow(
-        /is encrypted or is not an SQLite database/,
+      expect(await refusal(sandbox.open({ sqliteEncrypted: false }))).toMatch(
+        documentedMessage('encryption off, file encrypted', sandbox.path()),
       );
     });
 
@@ -185,9 +222,29 @@ describe('SQLite encryption at rest', () => {
       await plain.close();
       before = snapshot(sandbox.path());
 
-      await expect(sandbox.open({ sqliteKey: key })).rejects.toThrow(
-        /is not encrypted.*SQLITE_ENCRYPTED=false/,
+      expect(await refusal(sandbox.open({ sqliteKey: key }))).toMatch(
+        documentedMessage('key given, file unencrypted', sandbox.path()),
       );
+    });
+
+    it('when an unencrypted file is damaged', async () => {
+      rmSync(sandbox.path());
+      const plain = await sandbox.open({ sqliteEncrypted: false });
+      for (let index = 0; index < 200; index += 1) {
+        await plain.widgets.register(`w${index}`, `<p>${'x'.repeat(200)}</p>`);
+      }
+      await plain.close();
+      const path = sandbox.path();
+      const size = readFileSync(path).length;
+      const descriptor = openSync(path, 'r+');
+      writeSync(descriptor, randomBytes(4096), 0, 4096, Math.floor(size / 2 / 4096) * 4096);
+      closeSync(descriptor);
+      before = snapshot(path);
+
+      const message = await refusal(sandbox.open({ sqliteEncrypted: false }));
+      expect(message).toMatch(documentedMessage('corrupt file that opens', path));
+      expect(message).not.toContain('\n');
+      expect(message.length).toBeLessThan(path.length + 400);
     });
   });
 

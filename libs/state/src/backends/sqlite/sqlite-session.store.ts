@@ -152,10 +152,7 @@ export class SqliteSessionStore extends SessionStore {
 
   async getSession(sessionId: string): Promise<UserSession | null> {
     assertId('sessionId', sessionId);
-    const row = this.database.read(() =>
-      this.statements.get.get(sessionKey(sessionId), Date.now()),
-    );
-    return row ? this.toSession(row) : null;
+    return this.database.read(() => this.liveSession(sessionKey(sessionId), Date.now()));
   }
 
   async validateSession(sessionId: string): Promise<boolean> {
@@ -177,8 +174,7 @@ export class SqliteSessionStore extends SessionStore {
     const key = sessionKey(sessionId);
     return this.database.write(() => {
       const now = Date.now();
-      const row = this.statements.get.get(key, now);
-      const session = row ? this.toSession(row) : null;
+      const session = this.liveSession(key, now);
       if (!session) {
         return false;
       }
@@ -197,8 +193,7 @@ export class SqliteSessionStore extends SessionStore {
     const normalized = normalizeSessionChange(change);
     const key = sessionKey(sessionId);
     return this.database.write(() => {
-      const row = this.statements.get.get(key, Date.now());
-      const session = row ? this.toSession(row) : null;
+      const session = this.liveSession(key, Date.now());
       return session ? this.apply(session, normalized) : null;
     });
   }
@@ -216,8 +211,7 @@ export class SqliteSessionStore extends SessionStore {
     const key = sessionKey(sessionId);
     return this.database.write(() => {
       const now = Date.now();
-      const row = this.statements.get.get(key, now);
-      const session = row ? this.toSession(row) : null;
+      const session = this.liveSession(key, now);
       if (!session) {
         return null;
       }
@@ -268,8 +262,7 @@ export class SqliteSessionStore extends SessionStore {
   ): Promise<boolean> {
     assertPermissionQuery(sessionId, resourceType, resourceId, permission);
     return this.database.read(() => {
-      const row = this.statements.get.get(sessionKey(sessionId), Date.now());
-      const session = row ? this.toSession(row) : null;
+      const session = this.liveSession(sessionKey(sessionId), Date.now());
       if (!session) {
         return false;
       }
@@ -294,6 +287,12 @@ export class SqliteSessionStore extends SessionStore {
   }
 
   /** The session of a row; `null` (reported once) for a row that is not a session. */
+  /** The unexpired session stored under `key`, or null (also for a corrupt record). */
+  private liveSession(key: Buffer, now: number): UserSession | null {
+    const row = this.statements.get.get(key, now);
+    return row ? this.toSession(row) : null;
+  }
+
   private toSession(row: SessionRow): UserSession | null {
     return this.corruption.read(Buffer.from(row.id_hash).toString('hex'), {
       sessionId: row.session_id,
