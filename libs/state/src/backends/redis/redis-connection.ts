@@ -312,6 +312,14 @@ export class RedisConnection extends StateRedisConnection {
           `The Redis user lacks a permission Livegate needs: ${message}`,
         );
       }
+      if (error instanceof StateBackendUnavailableError && !this.up) {
+        // Redis went away between connecting and the checks: boot as if it had been away at
+        // connect, and run the checks once it answers again.
+        this.reconnected = true;
+        this.probe();
+        return;
+      }
+      await this.close();
       throw error;
     }
   }

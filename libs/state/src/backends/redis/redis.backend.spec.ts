@@ -249,6 +249,23 @@ describe('Redis backend', () => {
     });
   });
 
+  it('leaves no connection behind when the boot fails after connecting', async () => {
+    const clientCount = async () =>
+      String(await redis.admin().client('LIST'))
+        .trim()
+        .split('\n').length;
+    const before = await clientCount();
+    const prefix = 'failed-boot';
+    // The active-widget set under the prefix is a string: the boot checks fail with WRONGTYPE.
+    await redis.admin().set(`${prefix}:widgets:active`, 'not a sorted set');
+
+    await expect(backend({ redisPrefix: prefix, redisPoolSize: 3 })).rejects.toThrow();
+    await waitFor(async () => (await clientCount()) === before, { timeoutMs: 3000 });
+    // Still none a second later: no connection was left to reconnect.
+    await sleep(1000);
+    expect(await clientCount()).toBe(before);
+  });
+
   describe('round trips', () => {
     /** Top-level commands our connection sent while `action` ran (MONITOR, scripts excluded). */
     async function roundTrips(action: () => Promise<unknown>): Promise<string[]> {

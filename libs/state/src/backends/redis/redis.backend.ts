@@ -80,7 +80,9 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   try {
     await started;
   } catch (error) {
+    // Nothing may stay behind a failed boot: a connection left open would reconnect forever.
     sessions.close();
+    await redis.close();
     throw error;
   }
   return backend;
