@@ -3,62 +3,94 @@ import { join } from 'node:path';
 import { freePort, stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'dist/apps/demo/apps/demo/src/main.js');
+
+/** The environment of a fresh shell: no LIVEGATE_ variable, the given ones set. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('LIVEGATE_') || (key === 'PLATFORM' && !('PLATFORM' in extra))) {
+      delete env[key];
+    }
+  }
+  return env;
+}
 
 /** The demo as `npm run build && npm run start:prod` runs it: a real process on a real port. */
 describe('demo app (built and started as a process)', () => {
   let child: ChildProcess | undefined;
   let output = '';
 
-  afterEach(async () => {
-    if (child) {
-      await stopChildProcess(child);
-    }
-  });
-
-  it('builds, boots on PORT with the memory default and serves /health', async () => {
+  beforeAll(() => {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
       cwd: ROOT,
       stdio: 'pipe',
     });
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-    for (const key of Object.keys(env)) {
-      if (key.startsWith('LIVEGATE_')) {
-        delete env[key];
-      }
+  }, 90000);
+
+  afterEach(async () => {
+    if (child) {
+      await stopChildProcess(child);
+      child = undefined;
     }
-    child = spawn(process.execPath, [join(ROOT, 'dist/apps/demo/apps/demo/src/main.js')], {
+    output = '';
+  });
+
+  function start(env: Record<string, string>): ChildProcess {
+    child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
-      env,
+      env: cleanEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return child;
+  }
 
-    let health: unknown;
-    await waitFor(
-      async () => {
-        try {
-          const response = await fetch(`http://127.0.0.1:${port}/health`);
-          health = await response.json();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 15000, intervalMs: 100, description: 'the demo answering /health' },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output}`);
-    });
-    expect(health).toEqual({ status: 'ok', backend: 'memory' });
+  it.each([
+    ['express', {}],
+    ['express', { PLATFORM: 'express' }],
+    ['fastify', { PLATFORM: 'fastify' }],
+  ])(
+    'boots on %s (%j) on PORT with the memory default and serves /health',
+    async (platform, env: Record<string, string>) => {
+      const port = await freePort();
+      const demo = start({ ...env, PORT: String(port) });
 
-    // A clean shutdown: Nest runs its shutdown hooks, then re-raises the signal.
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child!.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    child.kill('SIGTERM');
-    const { code, signal } = await exited;
-    expect(code === 0 || signal === 'SIGTERM').toBe(true);
-    expect(output).not.toMatch(/\bERROR\b/);
-  }, 90000);
+      let health: unknown;
+      await waitFor(
+        async () => {
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/health`);
+            health = await response.json();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: 15000, intervalMs: 100, description: 'the demo answering /health' },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${output}`);
+      });
+      expect(health).toEqual({ status: 'ok', backend: 'memory' });
+      expect(output).toContain(`listening on http://127.0.0.1:${port} (${platform})`);
+
+      // A clean shutdown: Nest runs its shutdown hooks, then re-raises the signal.
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve) => demo.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      demo.kill('SIGTERM');
+      const { code, signal } = await exited;
+      expect(code === 0 || signal === 'SIGTERM').toBe(true);
+      expect(output).not.toMatch(/\bERROR\b/);
+    },
+    30000,
+  );
+
+  it('refuses an unknown PLATFORM, naming the variable and the choices', async () => {
+    const demo = start({ PLATFORM: 'koa', PORT: String(await freePort()) });
+    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain('PLATFORM must be one of express, fastify (got "koa")');
+  }, 30000);
 });

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { WsException } from '@nestjs/websockets';
+import type * as Websockets from '@nestjs/websockets';
 import {
   assertId,
   SessionStore,
@@ -123,7 +123,7 @@ export class AccessGuard implements CanActivate {
       return new AuthRedirectException(required.page.redirect);
     }
     if (context.getType() === 'ws' && error instanceof AuthHttpException) {
-      return new WsException(error.getResponse() as object);
+      return wsException(error.getResponse() as object);
     }
     return error;
   }
@@ -322,4 +322,14 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ params?: Record<string, string> }>();
     return { request, params: request.params };
   }
+}
+
+/**
+ * A `WsException` for a socket denial. `@nestjs/websockets` is loaded here, not at import: an
+ * app without gateways need not install it, and one that reaches this has it loaded already.
+ */
+function wsException(response: object): Error {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WsException } = require('@nestjs/websockets') as typeof Websockets;
+  return new WsException(response);
 }

@@ -122,6 +122,33 @@ describe('optional packages', () => {
     });
   }, 60_000);
 
+  it('names better-sqlite3-multiple-ciphers when the SQLite backend is chosen and the package is missing', async () => {
+    const outcome = await runScript(
+      report(`async () => {
+        const { NestFactory } = require('@nestjs/core');
+        const { StateModule } = require('@livegate/state');
+        const { mkdtempSync } = require('node:fs');
+        const { join } = require('node:path');
+        const { tmpdir } = require('node:os');
+        await NestFactory.createApplicationContext(
+          StateModule.forRoot({
+            backend: 'sqlite',
+            sqlitePath: join(mkdtempSync(join(tmpdir(), 'livegate-missing-')), 'state.db'),
+          }),
+          { logger: false, abortOnError: false },
+        );
+      }`),
+      ['better-sqlite3-multiple-ciphers'],
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      name: 'StateConfigurationError',
+      message: expect.stringMatching(
+        /needs the better-sqlite3-multiple-ciphers package.*npm install better-sqlite3-multiple-ciphers/,
+      ),
+    });
+  }, 60_000);
+
   it('creates the OS keyring without loading it, and names @napi-rs/keyring when it is missing', async () => {
     const lazy = await runScript(
       report(`async () => {

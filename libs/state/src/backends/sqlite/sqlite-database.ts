@@ -1,3 +1,4 @@
+import { loadOptionalPackage } from '../../common/optional-package';
 import {
   accessSync,
   closeSync,
@@ -49,9 +50,11 @@ export interface SqliteDatabaseOptions {
 
 function loadDriver(): typeof BetterSqlite3 {
   // Loaded when a SQLite backend is created, so that apps on another backend never load the
-  // native module.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('better-sqlite3-multiple-ciphers') as typeof BetterSqlite3;
+  // native module (nor need it installed).
+  return loadOptionalPackage<typeof BetterSqlite3>(
+    'better-sqlite3-multiple-ciphers',
+    'The sqlite state backend',
+  );
 }
 
 function sqliteCode(error: unknown): string | undefined {

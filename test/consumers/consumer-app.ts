@@ -1,0 +1,92 @@
+// A Nest app as someone else would write it against the published packages: the consumer
+// tests compile this one file for a Nest 11 CommonJS app and for a Nest 12 ES module app, each
+// with the packed tarballs installed, and run it with plain `node`.
+//
+// Environment: CONSUMER_PLATFORM (express | fastify), CONSUMER_BACKEND (memory | redis | sqlite),
+// CONSUMER_REDIS_URL (with redis). It listens on a free loopback port and prints one JSON line:
+// the URL, the session ids of a viewer and an admin, and the versions it runs on.
+import 'reflect-metadata';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
+import type { Server } from 'socket.io';
+import { SessionStore, StateModule } from '@livegate/state';
+import { AuthModule, Public, Roles, SocketAuthenticator } from '@livegate/auth';
+
+@Controller()
+class AreasController {
+  @Roles('admin')
+  @Get('admin')
+  admin(): { area: string } {
+    return { area: 'admin' };
+  }
+
+  @Public()
+  @Get('public')
+  open(): { area: string } {
+    return { area: 'public' };
+  }
+}
+
+@WebSocketGateway()
+class LiveGateway implements OnGatewayInit {
+  constructor(private readonly authenticator: SocketAuthenticator) {}
+
+  afterInit(server: Server): void {
+    server.use(this.authenticator.middleware());
+  }
+}
+
+const backend =
+  (['redis', 'sqlite'] as const).find((name) => name === process.env.CONSUMER_BACKEND) ?? 'memory';
+
+@Module({
+  imports: [
+    StateModule.forRoot(
+      backend === 'redis' ? { backend, redisUrl: process.env.CONSUMER_REDIS_URL } : { backend },
+    ),
+    AuthModule.forRoot({
+      enabled: true,
+      tokenSecret: 'consumer-test-secret-of-at-least-32-characters',
+      secureCookies: false,
+    }),
+  ],
+  controllers: [AreasController],
+  providers: [LiveGateway],
+})
+class ConsumerModule {}
+
+async function start(): Promise<INestApplication> {
+  const logger: ('error' | 'warn')[] = ['error', 'warn'];
+  return process.env.CONSUMER_PLATFORM === 'fastify'
+    ? NestFactory.create(ConsumerModule, new FastifyAdapter(), { logger })
+    : NestFactory.create(ConsumerModule, { logger });
+}
+
+async function main(): Promise<void> {
+  const app = await start();
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const sessions = app.get(SessionStore);
+  const viewer = await sessions.createSession({ userId: 'consumer-viewer', roles: ['viewer'] });
+  const admin = await sessions.createSession({ userId: 'consumer-admin', roles: ['admin'] });
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  process.stdout.write(
+    `${JSON.stringify({
+      url,
+      viewer: viewer.sessionId,
+      admin: admin.sessionId,
+      backend,
+      platform: process.env.CONSUMER_PLATFORM ?? 'express',
+      node: process.version,
+    })}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `consumer app failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});
