@@ -14,6 +14,7 @@ module.exports = {
     '^@livegate/state$': '<rootDir>/libs/state/src',
     '^@livegate/state/testing$': '<rootDir>/libs/state/src/testing',
     '^@livegate/auth$': '<rootDir>/libs/auth/src',
+    '^@livegate/auth/testing$': '<rootDir>/libs/auth/src/testing',
   },
   testTimeout: 20000,
   verbose: true,

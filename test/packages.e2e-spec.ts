@@ -141,7 +141,7 @@ describe('the @livegate/auth package', () => {
     const auth = manifestOf('auth');
     expect(auth.dependencies?.['@livegate/state']).toBe(manifestOf('state').version);
     const entries = await entriesOf(tarballOf('auth'));
-    const stateOnly = ['dist/state.module.js', 'dist/backends/', 'dist/sessions/', 'dist/testing/'];
+    const stateOnly = ['dist/state.module.js', 'dist/backends/', 'dist/sessions/', 'dist/chat/'];
     expect(entries.filter((entry) => stateOnly.some((path) => entry.startsWith(path)))).toEqual([]);
     const service = await fileIn(tarballOf('auth'), 'dist/auth.service.js');
     expect(service).toContain('require("@livegate/state")');

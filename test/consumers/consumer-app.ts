@@ -13,6 +13,7 @@ import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { SessionStore, StateModule } from '@livegate/state';
 import { AuthModule, Public, Roles, SocketAuthenticator } from '@livegate/auth';
+import { createTestSession } from '@livegate/auth/testing';
 
 @Controller()
 class AreasController {
@@ -68,9 +69,15 @@ async function main(): Promise<void> {
   const app = await start();
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
-  const sessions = app.get(SessionStore);
-  const viewer = await sessions.createSession({ userId: 'consumer-viewer', roles: ['viewer'] });
-  const admin = await sessions.createSession({ userId: 'consumer-admin', roles: ['admin'] });
+  const viewer = await app.get(SessionStore).createSession({
+    userId: 'consumer-viewer',
+    roles: ['viewer'],
+  });
+  // The testing entry of @livegate/auth, resolved through the package's exports.
+  const { session: admin } = await createTestSession(app, {
+    userId: 'consumer-admin',
+    roles: ['admin'],
+  });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   process.stdout.write(
     `${JSON.stringify({
