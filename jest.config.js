@@ -15,6 +15,8 @@ module.exports = {
     '^@livegate/state/testing$': '<rootDir>/libs/state/src/testing',
     '^@livegate/auth$': '<rootDir>/libs/auth/src',
     '^@livegate/auth/testing$': '<rootDir>/libs/auth/src/testing',
+    '^@livegate/oauth$': '<rootDir>/libs/oauth/src',
+    '^@livegate/oauth/testing$': '<rootDir>/libs/oauth/src/testing',
   },
   testTimeout: 20000,
   verbose: true,

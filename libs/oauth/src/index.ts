@@ -1,0 +1,43 @@
+// The public API of @livegate/oauth: named exports only. Test helpers are `@livegate/oauth/testing`.
+
+// Configuration
+export {
+  MAX_STATE_MAX_AGE_SECONDS,
+  OAUTH_ENV_PREFIX,
+  OAUTH_ENV_VARIABLES,
+  PROVIDER_TYPES,
+  TOKEN_STORE_BACKENDS,
+  resolveOAuthSettings,
+  type OAuthSettings,
+  type ProviderType,
+  type TokenStoreBackend,
+} from './oauth.config';
+
+// Errors
+export {
+  AuthFlowCancelled,
+  AuthFlowTimeout,
+  AuthenticationError,
+  OAuthError,
+  TokenError,
+  TokenExpiredError,
+  TokenRefreshError,
+  type OAuthErrorContext,
+} from './oauth.errors';
+
+// Token stores
+export { TokenStore } from './token-stores/token-store';
+export {
+  DEFAULT_ACCESS_TOKEN_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_LIFETIME,
+  TOKEN_STORE_GRACE_SECONDS,
+  storedUntil,
+  type OAuthTokens,
+} from './token-stores/oauth-tokens';
+export { TokenCipher } from './token-stores/token-cipher';
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from './token-stores/memory-token.store';
+export { RedisTokenStore, type RedisTokenStoreOptions } from './token-stores/redis-token.store';
+export {
+  KeyringTokenStore,
+  type KeyringTokenStoreOptions,
+} from './token-stores/keyring-token.store';
