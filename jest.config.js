@@ -9,7 +9,16 @@ module.exports = {
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+    // openid-client, oauth4webapi and jose ship ES modules only: Jest (CommonJS) needs them
+    // transformed; Node itself loads them from CommonJS through require(esm).
+    '^.+/node_modules/(openid-client|oauth4webapi|jose)/.+\\.js$': [
+      'ts-jest',
+      {
+        tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true },
+      },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   moduleNameMapper: {
     '^@livegate/state$': '<rootDir>/libs/state/src',
     '^@livegate/state/testing$': '<rootDir>/libs/state/src/testing',

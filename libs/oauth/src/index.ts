@@ -41,3 +41,21 @@ export {
   KeyringTokenStore,
   type KeyringTokenStoreOptions,
 } from './token-stores/keyring-token.store';
+
+// Providers
+export {
+  OAuthProvider,
+  type AuthorizationOptions,
+  type AuthorizationRequest,
+  type AuthorizationTransaction,
+  type LoginResult,
+  type ProviderKind,
+  type ProviderUserInfo,
+} from './providers/oauth-provider';
+export {
+  CLOCK_TOLERANCE_SECONDS,
+  MAX_ID_TOKEN_AGE_SECONDS,
+  OidcProvider,
+  PROVIDER_TIMEOUT_SECONDS,
+  type OidcProviderOptions,
+} from './providers/oidc.provider';

@@ -1,0 +1,46 @@
+import { AuthenticationError, TokenError, TokenRefreshError } from '../oauth.errors';
+
+/**
+ * Why a provider call failed, in words safe to log and show: the OAuth error code the provider
+ * answered with, or the check that failed. Never a token, code or state value.
+ */
+export function failureReason(error: unknown): string {
+  const { error: oauthCode, code, name, message } = (error ?? {}) as Record<string, unknown>;
+  if (typeof oauthCode === 'string' && /^[\w.-]{1,64}$/.test(oauthCode)) {
+    return `the provider answered ${oauthCode}`;
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return 'the provider did not answer in time';
+  }
+  if (typeof code === 'string' && typeof message === 'string') {
+    // openid-client's checks: their messages name the check, never the value that failed it.
+    return message.replace(/\s+/g, ' ').slice(0, 200);
+  }
+  return 'the provider could not be reached or answered with something unexpected';
+}
+
+/** The OAuth error code a provider answered with, when it answered one. */
+export function oauthErrorCode(error: unknown): string | undefined {
+  const value = (error as { error?: unknown } | null)?.error;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function loginFailed(provider: string, error: unknown): AuthenticationError {
+  if (error instanceof AuthenticationError) {
+    return error;
+  }
+  return new AuthenticationError(`The ${provider} login failed: ${failureReason(error)}`, {
+    provider,
+    cause: error,
+  });
+}
+
+export function refreshFailed(provider: string, error: unknown): TokenError {
+  if (error instanceof TokenError) {
+    return error;
+  }
+  const context = { provider, cause: error };
+  return oauthErrorCode(error) === 'invalid_grant'
+    ? new TokenRefreshError(`The ${provider} refresh token was refused: sign in again`, context)
+    : new TokenError(`Refreshing the ${provider} token failed: ${failureReason(error)}`, context);
+}

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { stopChildProcess } from '@livegate/state/testing';
+
+/** oidc-provider client metadata, as the test provider registers it. */
+export interface TestClient {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  grant_types?: string[];
+  response_types?: string[];
+  token_endpoint_auth_method?: string;
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+}
+
+/**
+ * A real OpenID provider (`test/support/oidc/idp.mjs`, oidc-provider) in a child process on
+ * 127.0.0.1, with a headless login: `login(url)` plays the browser from the authorization URL to
+ * the redirect back to the client.
+ */
+export class OidcTestProvider {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly issuer: string,
+  ) {}
+
+  /** Starts a provider with these clients; waits (at most 15 s) until it listens. */
+  static async start(
+    clients: TestClient[],
+    ttl: Record<string, number> = {},
+  ): Promise<OidcTestProvider> {
+    const child = spawn(
+      process.execPath,
+      [
+        join(__dirname, 'oidc', 'idp.mjs'),
+        JSON.stringify({ clients: clients.map(withDefaults), ttl }),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const issuer = await new Promise<string>((resolve, reject) => {
+      let stdout = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`The test OpenID provider did not start within 15 s: ${stderr}`));
+      }, 15_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const ready = /READY (\S+)/.exec(stdout);
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1]);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`The test OpenID provider exited with ${code}: ${stderr}`));
+      });
+    });
+    return new OidcTestProvider(child, issuer);
+  }
+
+  async stop(): Promise<void> {
+    await stopChildProcess(this.child);
+  }
+
+  /**
+   * Follows the provider's redirects from an authorization URL, keeping its cookies, until the
+   * browser would leave the provider; returns that URL (the client's callback with `code` and
+   * `state`, or with `error`). At most 10 redirects, each bounded by 5 s.
+   */
+  async login(authorizationUrl: URL | string, jar: Map<string, string> = new Map()): Promise<URL> {
+    let url = new URL(authorizationUrl);
+    for (let hop = 0; hop < 10; hop += 1) {
+      if (url.origin !== new URL(this.issuer).origin) {
+        return url;
+      }
+      const response = await fetch(url, {
+        redirect: 'manual',
+        headers: jar.size
+          ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') }
+          : {},
+        signal: AbortSignal.timeout(5000),
+      });
+      for (const cookie of response.headers.getSetCookie()) {
+        const [pair] = cookie.split(';');
+        const separator = pair.indexOf('=');
+        jar.set(pair.slice(0, separator), pair.slice(separator + 1));
+      }
+      const location = response.headers.get('location');
+      await response.arrayBuffer();
+      if (!location) {
+        throw new Error(
+          `The provider stopped the login at ${url.pathname} with ${response.status}`,
+        );
+      }
+      url = new URL(location, url);
+    }
+    throw new Error('The login took more than 10 redirects');
+  }
+}
+
+function withDefaults(client: TestClient): TestClient {
+  return {
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    ...client,
+  };
+}
