@@ -14,6 +14,11 @@ export function failureReason(error: unknown): string {
   }
   if (typeof code === 'string' && typeof message === 'string') {
     // openid-client's checks: their messages name the check, never the value that failed it.
+    // The innermost one is the most precise ("unexpected JWT "iss" (issuer) claim value").
+    const inner = (error as { cause?: unknown }).cause as Record<string, unknown> | undefined;
+    if (inner && typeof inner.code === 'string' && typeof inner.message === 'string') {
+      return failureReason(inner);
+    }
     return message.replace(/\s+/g, ' ').slice(0, 200);
   }
   return 'the provider could not be reached or answered with something unexpected';
