@@ -59,3 +59,10 @@ export {
   PROVIDER_TIMEOUT_SECONDS,
   type OidcProviderOptions,
 } from './providers/oidc.provider';
+export {
+  OAuth2Provider,
+  type OAuth2Endpoints,
+  type OAuth2ProviderOptions,
+} from './providers/oauth2.provider';
+export { GitHubProvider, type GitHubProviderOptions } from './providers/github.provider';
+export { CustomProvider, type CustomProviderOptions } from './providers/custom.provider';
