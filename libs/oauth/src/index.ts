@@ -66,3 +66,16 @@ export {
 } from './providers/oauth2.provider';
 export { GitHubProvider, type GitHubProviderOptions } from './providers/github.provider';
 export { CustomProvider, type CustomProviderOptions } from './providers/custom.provider';
+export {
+  GOOGLE_ISSUER,
+  GoogleProvider,
+  type GoogleProviderOptions,
+} from './providers/google.provider';
+export {
+  MICROSOFT_AUTHORITY,
+  MICROSOFT_CONSUMER_TENANT,
+  MicrosoftProvider,
+  entraTenantProblem,
+  type MicrosoftProviderOptions,
+} from './providers/microsoft.provider';
+export { createProviderFromSettings } from './providers/create-provider';

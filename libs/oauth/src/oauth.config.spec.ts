@@ -106,6 +106,7 @@ describe('OAuth configuration (LIVEGATE_OAUTH2__*)', () => {
     const custom = failure({}, { PROVIDER: 'custom', CLIENT_ID: 'c' });
     expect(custom).toContain('LIVEGATE_OAUTH2__AUTHORIZE_URL is required');
     expect(custom).toContain('LIVEGATE_OAUTH2__TOKEN_URL is required');
+    expect(custom).toContain('LIVEGATE_OAUTH2__USERINFO_URL is required');
     expect(failure({}, { PROVIDER: 'google' })).toContain('LIVEGATE_OAUTH2__CLIENT_ID is required');
   });
 

@@ -218,16 +218,17 @@ export const OAUTH_CONFIG = defineConfig<OAuthSettings>({
       provider === 'oidc' && issuerUrl === undefined
         ? [`${OAUTH_ENV_PREFIX}ISSUER_URL is required for the oidc provider`]
         : [],
-    ({ provider, authorizeUrl, tokenUrl }) =>
+    ({ provider, authorizeUrl, tokenUrl, userinfoUrl }) =>
       provider === 'custom'
-        ? [
-            ...(authorizeUrl === undefined
-              ? [`${OAUTH_ENV_PREFIX}AUTHORIZE_URL is required for the custom provider`]
-              : []),
-            ...(tokenUrl === undefined
-              ? [`${OAUTH_ENV_PREFIX}TOKEN_URL is required for the custom provider`]
-              : []),
-          ]
+        ? Object.entries({
+            AUTHORIZE_URL: authorizeUrl,
+            TOKEN_URL: tokenUrl,
+            USERINFO_URL: userinfoUrl,
+          })
+            .filter(([, value]) => value === undefined)
+            .map(
+              ([variable]) => `${OAUTH_ENV_PREFIX}${variable} is required for the custom provider`,
+            )
         : [],
     (settings) => {
       if (settings.allowInsecureIssuer) {

@@ -119,7 +119,7 @@ export class OidcProvider extends OAuthProvider {
         { provider: this.name, cause: error },
       );
     }
-    if (config.serverMetadata().issuer !== this.issuer) {
+    if (!this.acceptsDiscoveredIssuer(config.serverMetadata().issuer)) {
       throw new AuthenticationError(
         `The ${this.name} issuer discovered at ${this.issuer} names another issuer: refusing it`,
         { provider: this.name },
@@ -129,6 +129,21 @@ export class OidcProvider extends OAuthProvider {
     // Verify the ID token's signature also when it comes straight from the token endpoint.
     client.enableNonRepudiationChecks(config);
     return config;
+  }
+
+  /** Whether discovery's `issuer` is the configured one (exactly, unless a subclass knows better). */
+  protected acceptsDiscoveredIssuer(discovered: string): boolean {
+    return discovered === this.issuer;
+  }
+
+  /** More authorization parameters a provider needs (Google's `access_type`). */
+  protected extraAuthorizationParameters(): Record<string, string> {
+    return {};
+  }
+
+  /** A provider's own checks of the verified ID token claims: the problem, or `undefined`. */
+  protected claimsProblem(_claims: client.IDToken): string | undefined {
+    return undefined;
   }
 
   protected scopes(options?: AuthorizationOptions): string {
@@ -155,6 +170,7 @@ export class OidcProvider extends OAuthProvider {
       code_challenge_method: 'S256',
       state: transaction.state,
       nonce: transaction.nonce!,
+      ...this.extraAuthorizationParameters(),
       ...(options.loginHint ? { login_hint: options.loginHint } : {}),
       ...(options.prompt ? { prompt: options.prompt } : {}),
     });
@@ -182,6 +198,12 @@ export class OidcProvider extends OAuthProvider {
           provider: this.name,
         });
       }
+      const problem = this.claimsProblem(claims);
+      if (problem) {
+        throw new AuthenticationError(`The ${this.name} ID token is refused: ${problem}`, {
+          provider: this.name,
+        });
+      }
       const age = Date.now() / 1000 - claims.iat;
       if (age > MAX_ID_TOKEN_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) {
         throw new AuthenticationError(
@@ -199,7 +221,7 @@ export class OidcProvider extends OAuthProvider {
   /** The user of merged ID token claims and userinfo (their `sub` already checked equal). */
   protected userOf(raw: Record<string, unknown>): ProviderUserInfo {
     return {
-      issuer: this.issuer,
+      issuer: typeof raw.iss === 'string' ? raw.iss : this.issuer,
       subject: String(raw.sub),
       ...(typeof raw.email === 'string' ? { email: raw.email } : {}),
       emailVerified: raw.email_verified === true,
