@@ -109,6 +109,10 @@ export {
 } from './sessions/session-updates';
 export { DEFAULT_SESSION_MAX_LIFETIME } from './sessions/session.validation';
 
+// Transient values (one-time transactions, ids seen once, counters)
+export { TransientStore } from './transient/transient-store';
+export { MAX_TRANSIENT_VALUE_BYTES } from './transient/transient.validation';
+
 // Chat
 export { ChatStore, DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGES_PER_THREAD } from './chat/chat-store';
 export {

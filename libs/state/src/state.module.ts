@@ -30,6 +30,7 @@ import { ChatStore } from './chat/chat-store';
 import { ConnectionRouter } from './connections/connection-router';
 import { EventBus } from './events/event-bus';
 import { SessionStore } from './sessions/session-store';
+import { TransientStore } from './transient/transient-store';
 import { WidgetStore } from './widgets/widget-store';
 
 /** Closes the backend after everything that uses it has shut down. */
@@ -52,6 +53,11 @@ const STORE_PROVIDERS: Provider[] = [
   },
   { provide: SessionStore, useFactory: (b: StateBackend) => b.sessions, inject: [STATE_BACKEND] },
   { provide: ChatStore, useFactory: (b: StateBackend) => b.chats, inject: [STATE_BACKEND] },
+  {
+    provide: TransientStore,
+    useFactory: (b: StateBackend) => b.transient,
+    inject: [STATE_BACKEND],
+  },
   // `undefined` on a backend other than Redis: the libraries sharing it inject it as optional.
   {
     provide: StateRedisConnection,
@@ -67,6 +73,7 @@ const EXPORTS = [
   ConnectionRouter,
   SessionStore,
   ChatStore,
+  TransientStore,
   CallbackRegistry,
   StateService,
   StateHealthIndicator,

@@ -28,7 +28,7 @@ export async function createStateBackend(options: ResolvedStateOptions): Promise
   const backend = await factory(options);
   if (!isStateBackend(backend)) {
     throw new StateConfigurationError(
-      'The custom state backend factory must return { name, widgets, events, connections, sessions, chats, close }',
+      'The custom state backend factory must return { name, widgets, events, connections, sessions, chats, transient, close }',
     );
   }
   return backend;
@@ -41,7 +41,7 @@ function isStateBackend(value: unknown): value is StateBackend {
     backend !== null &&
     typeof backend.name === 'string' &&
     typeof backend.close === 'function' &&
-    ['widgets', 'events', 'connections', 'sessions', 'chats'].every(
+    ['widgets', 'events', 'connections', 'sessions', 'chats', 'transient'].every(
       (store) => typeof (backend as Record<string, unknown>)[store] === 'object',
     )
   );

@@ -2,6 +2,7 @@ import type { ChatStore } from '../chat/chat-store';
 import type { ConnectionRouter } from '../connections/connection-router';
 import type { EventBus } from '../events/event-bus';
 import type { SessionStore } from '../sessions/session-store';
+import type { TransientStore } from '../transient/transient-store';
 import type { WidgetStore } from '../widgets/widget-store';
 import type { StateRedisConnection } from './redis/redis-connection';
 import type { StateBackendHealth } from './state-backend-health';
@@ -15,6 +16,8 @@ export interface StateBackend {
   readonly connections: ConnectionRouter;
   readonly sessions: SessionStore;
   readonly chats: ChatStore;
+  /** Short-lived shared values: one-time transactions, ids seen once, counters. */
+  readonly transient: TransientStore;
   /**
    * Whether the stores can be used right now, answered within about a second and never by
    * throwing. Optional for a custom backend, which is then reported up while it runs.

@@ -9,6 +9,7 @@ export { describeSessionStoreContract } from './session-store.contract';
 export { describeChatStoreContract } from './chat-store.contract';
 export { describeChatAuditContract } from './chat-audit.contract';
 export { describeInputRulesContract } from './input-rules.contract';
+export { describeTransientStoreContract } from './transient-store.contract';
 export type { ContractFactory, ContractSubject, ContractTtls } from './contract.types';
 
 // A private redis-server for tests, and bounded waiting

@@ -6,6 +6,7 @@ import type { ContractFactory } from './contract.types';
 import { describeEventBusContract } from './event-bus.contract';
 import { describeInputRulesContract } from './input-rules.contract';
 import { describeSessionStoreContract } from './session-store.contract';
+import { describeTransientStoreContract } from './transient-store.contract';
 import { describeWidgetStoreContract } from './widget-store.contract';
 
 /** The same factory, handing each suite one store of the backend and closing the whole backend. */
@@ -50,6 +51,10 @@ export function describeStateBackendContract(
   describeChatAuditContract(
     backendName,
     storeOf(factory, (backend) => backend.chats),
+  );
+  describeTransientStoreContract(
+    backendName,
+    storeOf(factory, (backend) => backend.transient),
   );
   describeInputRulesContract(backendName, factory);
 }

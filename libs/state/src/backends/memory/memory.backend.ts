@@ -6,6 +6,7 @@ import { MemoryChatStore } from './memory-chat.store';
 import { MemoryConnectionRouter } from './memory-connection.router';
 import { MemoryEventBus } from './memory-event.bus';
 import { MemorySessionStore } from './memory-session.store';
+import { MemoryTransientStore } from './memory-transient.store';
 import { MemoryWidgetStore } from './memory-widget.store';
 
 /** `sessionMaxLifetime` may be left out: it then takes the module's default. */
@@ -38,6 +39,7 @@ export async function createMemoryBackend(options: MemoryBackendOptions): Promis
   });
   const events = new MemoryEventBus(options.workerId);
   const chats = new MemoryChatStore();
+  const transient = new MemoryTransientStore();
 
   // Reads already hide expired items; the sweep only gives their memory back.
   const sweeper = setInterval(() => {
@@ -45,6 +47,7 @@ export async function createMemoryBackend(options: MemoryBackendOptions): Promis
     widgets.sweep(now);
     connections.sweep(now);
     sessions.sweep(now);
+    transient.sweep(now);
   }, options.sweepInterval * 1000);
   sweeper.unref();
 
@@ -55,6 +58,7 @@ export async function createMemoryBackend(options: MemoryBackendOptions): Promis
     connections,
     sessions,
     chats,
+    transient,
     // Nothing outside this process can fail.
     health: async () => ({ status: 'up' }),
     async close() {

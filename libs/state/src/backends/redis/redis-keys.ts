@@ -150,4 +150,9 @@ export class RedisKeys {
   probe(workerId: string): string {
     return `${this.prefix}:probe:${workerId}`;
   }
+
+  /** A value of the transient store. */
+  transient(key: string): string {
+    return `${this.prefix}:transient:${key}`;
+  }
 }

@@ -366,6 +366,22 @@ for _, id in ipairs(ids) do
 end
 return result`,
   },
+  /**
+   * KEYS: counter. ARGV: ttl ms. The first count sets the expiry; later ones keep it. -1 when the
+   * key holds a value that is not a count.
+   */
+  livegateTransientIncrement: {
+    keys: 1,
+    lua: `local current = redis.call('GET', KEYS[1])
+if current and not string.match(current, '^%d+$') then
+  return -1
+end
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count`,
+  },
   /** KEYS: active. */
   livegateWidgetCount: {
     keys: 1,

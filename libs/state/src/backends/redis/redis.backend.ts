@@ -11,6 +11,7 @@ import { RedisConnectionRouter } from './redis-connection.router';
 import { RedisEventBus } from './redis-event.bus';
 import { RedisKeys } from './redis-keys';
 import { RedisSessionStore } from './redis-session.store';
+import { RedisTransientStore } from './redis-transient.store';
 import { RedisWidgetStore } from './redis-widget.store';
 
 /**
@@ -57,6 +58,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     connections: new RedisConnectionRouter(redis, keys, options.connectionTtl),
     sessions,
     chats: new RedisChatStore(redis, keys),
+    transient: new RedisTransientStore(redis, keys),
     redis,
     health: () => redis.health(),
     close: async () => {

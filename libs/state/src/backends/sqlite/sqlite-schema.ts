@@ -3,10 +3,10 @@ import { DEFAULT_ROLE_PERMISSIONS } from '../../sessions/roles';
 import { StateConfigurationError } from '../../state.errors';
 
 /**
- * The schema version this code writes, kept in `PRAGMA user_version`. 2 added `sessions.version`;
- * a database of an older version is migrated in place when it is opened.
+ * The schema version this code writes, kept in `PRAGMA user_version`. 2 added `sessions.version`,
+ * 3 the `transient` table; a database of an older version is migrated in place when it is opened.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Every table. Times are milliseconds since the epoch; JSON columns hold objects or arrays.
@@ -42,6 +42,13 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id, created_at);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+CREATE TABLE transient (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX transient_expires_at ON transient (expires_at);
 
 CREATE TABLE roles (
   role TEXT PRIMARY KEY,
@@ -167,6 +174,15 @@ const MIGRATIONS: readonly ((database: Database) => void)[] = [
   // 1 → 2: sessions get a version; every existing session is at version 1.
   (database) => {
     database.exec('ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1');
+  },
+  // 2 → 3: the transient store's table.
+  (database) => {
+    database.exec(`CREATE TABLE transient (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL,
+      expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX transient_expires_at ON transient (expires_at);`);
   },
 ];
 

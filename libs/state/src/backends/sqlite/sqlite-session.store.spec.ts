@@ -24,6 +24,7 @@ describe('SQLite session store', () => {
       // inserted the way that version inserted them.
       const connection = created.database.connection;
       connection.exec('ALTER TABLE sessions DROP COLUMN version');
+      connection.exec('DROP TABLE transient');
       connection.pragma('user_version = 1');
       const now = Date.now();
       connection
@@ -43,7 +44,10 @@ describe('SQLite session store', () => {
       expect(migrated.database.connection.pragma('user_version', { simple: true })).toBe(
         SCHEMA_VERSION,
       );
-      expect(SCHEMA_VERSION).toBe(2);
+      expect(SCHEMA_VERSION).toBe(3);
+      // Schema 3's transient table came with the migration, and works.
+      await migrated.transient.set('after-migration', 'v', 60);
+      expect(await migrated.transient.take('after-migration')).toBe('v');
       expect(
         (migrated.database.connection.pragma('table_info(sessions)') as { name: string }[]).map(
           (column) => column.name,

@@ -5,6 +5,7 @@ import { MemoryConnectionRouter } from '../memory/memory-connection.router';
 import { MemoryEventBus } from '../memory/memory-event.bus';
 import type { StateBackend } from '../state-backend';
 import { SqliteChatStore } from './sqlite-chat.store';
+import { SqliteTransientStore } from './sqlite-transient.store';
 import { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
 import { createOsKeyring, type SqliteKeyring } from './sqlite-key';
 import { SqliteSessionStore } from './sqlite-session.store';
@@ -64,6 +65,7 @@ export async function createSqliteBackend(
   let widgets: SqliteWidgetStore;
   let sessions: SqliteSessionStore;
   let chats: SqliteChatStore;
+  let transient: SqliteTransientStore;
   try {
     widgets = new SqliteWidgetStore(database, options.widgetTtl);
     sessions = new SqliteSessionStore(database, {
@@ -71,6 +73,7 @@ export async function createSqliteBackend(
       sessionMaxLifetime: options.sessionMaxLifetime,
     });
     chats = new SqliteChatStore(database);
+    transient = new SqliteTransientStore(database);
   } catch (error) {
     database.close();
     throw error;
@@ -85,6 +88,7 @@ export async function createSqliteBackend(
     try {
       widgets.sweep(now);
       sessions.sweep(now);
+      transient.sweep(now);
     } catch (error) {
       // A busy or full database is retried at the next sweep.
       logger.warn(`Sweeping expired rows failed: ${(error as Error).message}`);
@@ -100,6 +104,7 @@ export async function createSqliteBackend(
     connections,
     sessions,
     chats,
+    transient,
     health: async () => sqliteDatabaseHealth(database),
     async close() {
       clearInterval(sweeper);
