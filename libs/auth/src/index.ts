@@ -18,6 +18,11 @@ export { AuthMiddleware } from './auth.middleware';
 export { AccessGuard } from './access.guard';
 export { SocketAuthenticator, SocketAuthError } from './socket-auth';
 
+// Platform-neutral request and reply helpers (Express, Fastify, Node), for libraries that answer
+// requests: one cookie read as the session cookie is (no decoding, cookie tossing refused)
+export { readCookie, type RequestHeaders } from './credentials';
+export { appendSetCookie, setReplyHeader } from './reply-headers';
+
 // Principals, policies and roles
 export {
   ANONYMOUS,

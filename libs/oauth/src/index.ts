@@ -1,5 +1,10 @@
 // The public API of @livegate/oauth: named exports only. Test helpers are `@livegate/oauth/testing`.
 
+// Module and options
+export { OAuthModule } from './oauth.module';
+export type { OAuthModuleAsyncOptions, OAuthModuleOptions, ResolvedOAuth } from './oauth.options';
+export { OAUTH_RESOLVED } from './oauth.constants';
+
 // Configuration
 export {
   MAX_STATE_MAX_AGE_SECONDS,
@@ -79,3 +84,7 @@ export {
   type MicrosoftProviderOptions,
 } from './providers/microsoft.provider';
 export { createProviderFromSettings } from './providers/create-provider';
+
+// The login flow
+export { safeReturnPath, MAX_RETURN_PATH_LENGTH } from './flow/return-path';
+export { TOKEN_KEYRING_SERVICE, createTokenStore } from './token-stores/create-token-store';

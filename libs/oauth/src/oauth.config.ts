@@ -250,6 +250,9 @@ export const OAUTH_CONFIG = defineConfig<OAuthSettings>({
 /** Every `LIVEGATE_OAUTH2__` variable the OAuth module reads, for documentation. */
 export const OAUTH_ENV_VARIABLES = OAUTH_CONFIG.documentation();
 
+/** The `@nestjs/config` namespace holding the raw OAuth variables. */
+export const oauthEnvironment = OAUTH_CONFIG.namespace('livegate.oauth');
+
 /** Explicit options over the environment over the defaults; every problem stops the boot at once. */
 export function resolveOAuthSettings(
   options: Partial<OAuthSettings> = {},

@@ -1,0 +1,330 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import {
+  AuthHttpException,
+  LoginSessions,
+  Public,
+  appendSetCookie,
+  authStateOf,
+  readCookie,
+  setReplyHeader,
+  type RequestHeaders,
+} from '@livegate/auth';
+import { TransientStore, type UserSession } from '@livegate/state';
+import { OAUTH_RESOLVED } from '../oauth.constants';
+import {
+  AuthenticationError,
+  OAuthError,
+  TokenExpiredError,
+  TokenRefreshError,
+} from '../oauth.errors';
+import type { ResolvedOAuth } from '../oauth.options';
+import { LoginTransactions } from '../flow/login-transactions';
+import type { OAuthProvider } from '../providers/oauth-provider';
+import { TokenStore } from '../token-stores/token-store';
+import { OAuthExceptionFilter } from './oauth-exception.filter';
+import { errorPage, noStore } from './response-headers';
+import { assertSameOrigin } from './same-origin';
+
+interface RequestLike {
+  headers: RequestHeaders;
+  url?: string;
+  originalUrl?: string;
+}
+
+interface ReplyLike {
+  status(code: number): unknown;
+}
+
+/**
+ * The login routes: `GET /auth/login` (and `/auth/<provider>/login` with several providers),
+ * `GET /auth/callback`, `POST /auth/refresh`, `POST /auth/logout`, `GET /auth/userinfo` and
+ * `GET /auth/status`, with the JSON shapes of the reference. The callback answers a browser: a
+ * redirect to the return path, or a static error page.
+ */
+@Controller('auth')
+@UseFilters(OAuthExceptionFilter)
+export class OAuthController {
+  private readonly logger = new Logger('OAuth');
+  private readonly transactions: LoginTransactions;
+
+  constructor(
+    @Inject(OAUTH_RESOLVED) private readonly oauth: ResolvedOAuth,
+    private readonly logins: LoginSessions,
+    private readonly tokens: TokenStore,
+    transient: TransientStore,
+  ) {
+    this.transactions = new LoginTransactions(transient, oauth.settings.stateMaxAgeSeconds);
+  }
+
+  /** The transaction cookie: `__Host-` prefixed when the session cookie is. */
+  private get transactionCookie(): string {
+    return this.logins.cookieName.startsWith('__Host-')
+      ? '__Host-livegate_oauth'
+      : 'livegate_oauth';
+  }
+
+  private transactionCookieValue(value: string, maxAge: number): string {
+    const secure = this.logins.cookieName.startsWith('__Host-');
+    return [
+      `${this.transactionCookie}=${value}`,
+      'Path=/',
+      'HttpOnly',
+      'SameSite=Lax',
+      `Max-Age=${maxAge}`,
+      ...(secure ? ['Secure'] : []),
+    ].join('; ');
+  }
+
+  private provider(name: string | undefined): OAuthProvider {
+    if (name === undefined) {
+      if (this.oauth.providers.size !== 1) {
+        throw new AuthHttpException(
+          404,
+          'not_found',
+          `Choose a provider: ${[...this.oauth.providers.keys()].map((key) => `/auth/${key}/login`).join(', ')}`,
+        );
+      }
+      return [...this.oauth.providers.values()][0];
+    }
+    const provider = this.oauth.providers.get(name);
+    if (!provider) {
+      throw new AuthHttpException(404, 'not_found', 'No such login provider');
+    }
+    return provider;
+  }
+
+  @Public()
+  @Get('login')
+  login(
+    @Query('returnTo') returnTo: unknown,
+    @Res({ passthrough: true }) reply: ReplyLike,
+  ): Promise<void> {
+    return this.startLogin(undefined, returnTo, reply);
+  }
+
+  @Public()
+  @Get(':provider/login')
+  providerLogin(
+    @Param('provider') provider: string,
+    @Query('returnTo') returnTo: unknown,
+    @Res({ passthrough: true }) reply: ReplyLike,
+  ): Promise<void> {
+    return this.startLogin(provider, returnTo, reply);
+  }
+
+  private async startLogin(
+    name: string | undefined,
+    returnTo: unknown,
+    reply: ReplyLike,
+  ): Promise<void> {
+    const provider = this.provider(name);
+    const started = await this.transactions.begin(
+      provider,
+      this.oauth.redirectUriOf(provider),
+      returnTo,
+    );
+    noStore(reply);
+    appendSetCookie(
+      reply,
+      this.transactionCookieValue(started.cookieValue, this.oauth.settings.stateMaxAgeSeconds),
+    );
+    setReplyHeader(reply, 'Location', started.url.href);
+    reply.status(302);
+  }
+
+  @Public()
+  @Get('callback')
+  callback(
+    @Req() request: RequestLike,
+    @Res({ passthrough: true }) reply: ReplyLike,
+  ): Promise<string | undefined> {
+    return this.finishLogin(undefined, request, reply);
+  }
+
+  @Public()
+  @Get(':provider/callback')
+  providerCallback(
+    @Param('provider') provider: string,
+    @Req() request: RequestLike,
+    @Res({ passthrough: true }) reply: ReplyLike,
+  ): Promise<string | undefined> {
+    return this.finishLogin(provider, request, reply);
+  }
+
+  private async finishLogin(
+    name: string | undefined,
+    request: RequestLike,
+    reply: ReplyLike,
+  ): Promise<string | undefined> {
+    // The transaction cookie goes whatever happens: a transaction serves one callback.
+    appendSetCookie(reply, this.transactionCookieValue('', 0));
+    let provider: OAuthProvider | undefined;
+    try {
+      provider = this.provider(name);
+      const callbackUrl = new URL(request.originalUrl ?? request.url ?? '/', this.oauth.origin);
+      const params = callbackUrl.searchParams;
+      const cookie = readCookie(request.headers, this.transactionCookie);
+      const transaction = await this.transactions.finish(
+        provider,
+        cookie.malformed ? undefined : cookie.value,
+        params.getAll('state').length === 1 ? params.get('state') : undefined,
+      );
+      if (params.has('error')) {
+        const code = /^[\w.-]{1,64}$/.test(params.get('error') ?? '')
+          ? params.get('error')
+          : 'an error';
+        throw new AuthenticationError(`The provider refused the login: ${code}`, {
+          provider: provider.name,
+        });
+      }
+      const { tokens, user } = await provider.completeLogin(callbackUrl, transaction);
+      const userId = `${provider.name}:${user.subject}`;
+      await this.logins.login(request, reply, {
+        userId,
+        ...(user.email ? { email: user.email } : {}),
+        emailVerified: user.emailVerified,
+        metadata: { user_info: user.raw, provider: provider.name, issuer: user.issuer },
+      });
+      await this.tokens.save(userId, tokens);
+      noStore(reply);
+      setReplyHeader(reply, 'Location', transaction.returnTo);
+      reply.status(303);
+      return undefined;
+    } catch (error) {
+      const status =
+        error instanceof OAuthError
+          ? error.status
+          : error instanceof AuthHttpException
+            ? error.getStatus()
+            : 503;
+      const message =
+        error instanceof OAuthError || error instanceof AuthHttpException
+          ? error.message
+          : 'The login could not be completed: try again in a moment';
+      this.logger.warn(`A ${provider?.name ?? 'login'} callback was refused: ${message}`);
+      reply.status(status === 503 ? 503 : status >= 500 ? 502 : status === 404 ? 404 : 400);
+      return errorPage(reply, 'Sign-in failed', message);
+    }
+  }
+
+  private session(request: unknown): UserSession {
+    const session = authStateOf(request)?.session;
+    if (!session) {
+      throw new AuthHttpException(401, 'unauthorized', 'Authentication required');
+    }
+    return session;
+  }
+
+  @Public()
+  @Get('status')
+  status(@Req() request: unknown, @Res({ passthrough: true }) reply: unknown) {
+    noStore(reply);
+    const session = authStateOf(request)?.session;
+    return session
+      ? {
+          authenticated: true,
+          user_id: session.userId,
+          roles: [...session.roles],
+          expires_at: session.expiresAt / 1000,
+        }
+      : { authenticated: false, user_id: null, roles: [], expires_at: null };
+  }
+
+  @Public()
+  @Get('userinfo')
+  userinfo(@Req() request: unknown, @Res({ passthrough: true }) reply: unknown) {
+    noStore(reply);
+    const session = this.session(request);
+    return {
+      user_id: session.userId,
+      roles: [...session.roles],
+      user_info: session.metadata.user_info ?? null,
+    };
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Req() request: RequestLike, @Res({ passthrough: true }) reply: unknown) {
+    noStore(reply);
+    assertSameOrigin(request.headers, this.oauth.origin);
+    const session = this.session(request);
+    const provider = this.providerOf(session);
+    const stored = await this.tokens.load(session.userId);
+    if (!stored?.refreshToken) {
+      throw new TokenExpiredError('There is no refresh token for this session: sign in again', {
+        provider: provider.name,
+      });
+    }
+    try {
+      const renewed = await provider.refresh(stored.refreshToken);
+      await this.tokens.save(session.userId, renewed);
+      return {
+        refreshed: true,
+        expires_at: renewed.expiresAt === undefined ? null : renewed.expiresAt / 1000,
+      };
+    } catch (error) {
+      if (error instanceof TokenRefreshError) {
+        await this.tokens.delete(session.userId);
+      }
+      throw error;
+    }
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(200)
+  async logout(@Req() request: RequestLike, @Res({ passthrough: true }) reply: unknown) {
+    noStore(reply);
+    assertSameOrigin(request.headers, this.oauth.origin);
+    const session = authStateOf(request)?.session;
+    if (session) {
+      const stored = await this.tokens.load(session.userId).catch(() => null);
+      const provider = this.oauth.providers.get(String(session.metadata.provider));
+      if (stored && provider) {
+        // Refresh token first: revoking it ends the grant the access token came from.
+        for (const [token, hint] of [
+          [stored.refreshToken, 'refresh_token'],
+          [stored.accessToken, 'access_token'],
+        ] as const) {
+          if (token) {
+            await provider
+              .revoke(token, hint)
+              .catch((error: unknown) =>
+                this.logger.warn(
+                  `Revoking a ${provider.name} token at logout failed: ${(error as Error).message}`,
+                ),
+              );
+          }
+        }
+      }
+      await this.tokens.delete(session.userId);
+    }
+    const loggedOut = await this.logins.logout(request, reply);
+    return { logged_out: loggedOut };
+  }
+
+  private providerOf(session: UserSession): OAuthProvider {
+    const provider = this.oauth.providers.get(String(session.metadata.provider));
+    if (!provider) {
+      throw new AuthHttpException(
+        400,
+        'invalid_input',
+        'This session was not made by an OAuth login',
+      );
+    }
+    return provider;
+  }
+}
