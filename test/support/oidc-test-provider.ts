@@ -100,6 +100,33 @@ export class OidcTestProvider {
     }
     throw new Error('The login took more than 10 redirects');
   }
+
+  /**
+   * RP-initiated logout as a browser does it: the end-session page, then its confirmation form.
+   * The provider sends its back-channel logout requests before it answers the confirmation.
+   */
+  async logout(idTokenHint: string, jar: Map<string, string>): Promise<void> {
+    const cookie = () => ({
+      cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+    });
+    const page = await fetch(
+      `${this.issuer}/session/end?id_token_hint=${encodeURIComponent(idTokenHint)}`,
+      { headers: cookie(), redirect: 'manual', signal: AbortSignal.timeout(5000) },
+    );
+    const html = await page.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    if (!xsrf) {
+      throw new Error(`The provider showed no logout form (${page.status})`);
+    }
+    const confirmed = await fetch(`${this.issuer}/session/end/confirm`, {
+      method: 'POST',
+      headers: { ...cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10000),
+    });
+    await confirmed.arrayBuffer();
+  }
 }
 
 function withDefaults(client: TestClient): TestClient {

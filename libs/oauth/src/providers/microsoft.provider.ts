@@ -82,6 +82,13 @@ export class MicrosoftProvider extends OidcProvider {
     return entraTenantProblem(this.tenantId, claims);
   }
 
+  /** Entra ID offers front-channel logout only. */
+  override async verifyLogoutToken(): Promise<never> {
+    throw new AuthenticationError(`The ${this.name} provider has no back-channel logout`, {
+      provider: this.name,
+    });
+  }
+
   override async revoke(): Promise<boolean> {
     return false;
   }

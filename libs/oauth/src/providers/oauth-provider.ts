@@ -42,6 +42,18 @@ export interface AuthorizationOptions {
 export interface LoginResult {
   readonly tokens: OAuthTokens;
   readonly user: ProviderUserInfo;
+  /** The provider's session id (the ID token's `sid`), which back-channel logout names. */
+  readonly providerSessionId?: string;
+}
+
+/** A verified back-channel logout token: whom it logs out, and its id (accepted once). */
+export interface LogoutRequest {
+  readonly issuer: string;
+  readonly subject?: string;
+  readonly providerSessionId?: string;
+  readonly tokenId: string;
+  /** Until when the token is valid (epoch ms): its id must be remembered that long. */
+  readonly expiresAt: number;
 }
 
 /**
@@ -64,6 +76,11 @@ export abstract class OAuthProvider {
   ): Promise<LoginResult>;
   /** New tokens for a refresh token; `TokenRefreshError` when the provider refuses it. */
   abstract refresh(refreshToken: string): Promise<OAuthTokens>;
+  /**
+   * Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0); a provider
+   * without back-channel logout refuses every token with `AuthenticationError`.
+   */
+  abstract verifyLogoutToken(token: string): Promise<LogoutRequest>;
   /** Revokes a token (RFC 7009); `false` when the provider has no way to. */
   abstract revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import {
   type AuthorizationRequest,
   type AuthorizationTransaction,
   type LoginResult,
+  type LogoutRequest,
   type ProviderUserInfo,
 } from './oauth-provider';
 import { failureReason, loginFailed, refreshFailed } from './provider-errors';
@@ -156,6 +157,12 @@ export abstract class OAuth2Provider extends OAuthProvider {
     } catch (error) {
       throw refreshFailed(this.name, error);
     }
+  }
+
+  async verifyLogoutToken(): Promise<LogoutRequest> {
+    throw new AuthenticationError(`The ${this.name} provider has no back-channel logout`, {
+      provider: this.name,
+    });
   }
 
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {

@@ -7,8 +7,10 @@ import {
   type AuthorizationRequest,
   type AuthorizationTransaction,
   type LoginResult,
+  type LogoutRequest,
   type ProviderUserInfo,
 } from './oauth-provider';
+import { LogoutTokenVerifier } from './logout-token';
 import { failureReason, loginFailed, refreshFailed } from './provider-errors';
 
 /** Seconds of clock difference tolerated on `exp`, `iat` and `nbf`. */
@@ -212,7 +214,11 @@ export class OidcProvider extends OAuthProvider {
         );
       }
       const userinfo = await client.fetchUserInfo(config, response.access_token, claims.sub);
-      return { tokens: tokensOf(response), user: this.userOf({ ...claims, ...userinfo }) };
+      return {
+        tokens: tokensOf(response),
+        user: this.userOf({ ...claims, ...userinfo }),
+        ...(typeof claims.sid === 'string' ? { providerSessionId: claims.sid } : {}),
+      };
     } catch (error) {
       throw loginFailed(this.name, error);
     }
@@ -239,6 +245,25 @@ export class OidcProvider extends OAuthProvider {
     } catch (error) {
       throw refreshFailed(this.name, error);
     }
+  }
+
+  private logoutVerifier?: Promise<LogoutTokenVerifier>;
+
+  async verifyLogoutToken(token: string): Promise<LogoutRequest> {
+    this.logoutVerifier ??= this.config().then((config) => {
+      const jwksUri = config.serverMetadata().jwks_uri;
+      if (!jwksUri) {
+        throw new AuthenticationError(`The ${this.name} issuer publishes no keys (jwks_uri)`, {
+          provider: this.name,
+        });
+      }
+      return new LogoutTokenVerifier(this.name, this.issuer, this.options.clientId, jwksUri);
+    });
+    const verifier = await this.logoutVerifier.catch((error: unknown) => {
+      this.logoutVerifier = undefined;
+      throw error;
+    });
+    return verifier.verify(token);
   }
 
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import {
+  Body,
   Controller,
   Get,
   HttpCode,
@@ -21,7 +23,7 @@ import {
   setReplyHeader,
   type RequestHeaders,
 } from '@livegate/auth';
-import { TransientStore, type UserSession } from '@livegate/state';
+import { SessionStore, TransientStore, type UserSession } from '@livegate/state';
 import { OAUTH_RESOLVED } from '../oauth.constants';
 import {
   AuthenticationError,
@@ -31,7 +33,8 @@ import {
 } from '../oauth.errors';
 import type { ResolvedOAuth } from '../oauth.options';
 import { LoginTransactions } from '../flow/login-transactions';
-import type { OAuthProvider } from '../providers/oauth-provider';
+import type { LogoutRequest, OAuthProvider } from '../providers/oauth-provider';
+import { OidcProvider } from '../providers/oidc.provider';
 import { TokenStore } from '../token-stores/token-store';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { errorPage, noStore } from './response-headers';
@@ -63,7 +66,8 @@ export class OAuthController {
     @Inject(OAUTH_RESOLVED) private readonly oauth: ResolvedOAuth,
     private readonly logins: LoginSessions,
     private readonly tokens: TokenStore,
-    transient: TransientStore,
+    private readonly transient: TransientStore,
+    private readonly sessions: SessionStore,
   ) {
     this.transactions = new LoginTransactions(transient, oauth.settings.stateMaxAgeSeconds);
   }
@@ -189,15 +193,31 @@ export class OAuthController {
           provider: provider.name,
         });
       }
-      const { tokens, user } = await provider.completeLogin(callbackUrl, transaction);
+      const { tokens, user, providerSessionId } = await provider.completeLogin(
+        callbackUrl,
+        transaction,
+      );
       const userId = `${provider.name}:${user.subject}`;
-      await this.logins.login(request, reply, {
+      const session = await this.logins.login(request, reply, {
         userId,
         ...(user.email ? { email: user.email } : {}),
         emailVerified: user.emailVerified,
-        metadata: { user_info: user.raw, provider: provider.name, issuer: user.issuer },
+        metadata: {
+          user_info: user.raw,
+          provider: provider.name,
+          issuer: user.issuer,
+          ...(providerSessionId ? { provider_session_id: providerSessionId } : {}),
+        },
       });
       await this.tokens.save(userId, tokens);
+      if (providerSessionId) {
+        // A logout token may name the provider's session only: remember whose it is.
+        await this.transient.set(
+          sidKey(provider.name, providerSessionId),
+          userId,
+          Math.max(1, (session.expiresAt - Date.now()) / 1000),
+        );
+      }
       noStore(reply);
       setReplyHeader(reply, 'Location', transaction.returnTo);
       reply.status(303);
@@ -316,6 +336,76 @@ export class OAuthController {
     return { logged_out: loggedOut };
   }
 
+  /**
+   * OpenID Connect Back-Channel Logout: the provider posts a logout token; a verified one (its
+   * `jti` accepted once, on every worker) deletes the sessions it names, by the provider's session
+   * id or every session of its user.
+   */
+  @Public()
+  @Post('backchannel-logout')
+  @HttpCode(200)
+  async backchannelLogout(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: unknown,
+  ): Promise<{ deleted: number }> {
+    noStore(reply);
+    const token = (body as { logout_token?: unknown } | null)?.logout_token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16 * 1024) {
+      throw new AuthHttpException(400, 'invalid_input', 'A logout_token is required');
+    }
+    let provider: OAuthProvider;
+    let logout: LogoutRequest;
+    try {
+      provider = this.providerOfIssuer(unverifiedIssuer(token));
+      logout = await provider.verifyLogoutToken(token);
+    } catch (error) {
+      if (error instanceof OAuthError) {
+        // The specification answers a refused logout token with 400.
+        this.logger.warn(error.message);
+        throw new AuthHttpException(400, 'invalid_input', error.message);
+      }
+      throw error;
+    }
+    const first = await this.transient.add(
+      `oauth:logout:${digest(`${logout.issuer} ${logout.tokenId}`)}`,
+      '1',
+      Math.max(1, (logout.expiresAt - Date.now()) / 1000),
+    );
+    if (!first) {
+      throw new AuthHttpException(400, 'invalid_input', 'This logout token was already used');
+    }
+    const userId = logout.subject
+      ? `${provider.name}:${logout.subject}`
+      : await this.transient.get(sidKey(provider.name, logout.providerSessionId!));
+    if (!userId) {
+      return { deleted: 0 };
+    }
+    const named = (await this.sessions.listUserSessions(userId)).filter(
+      (session) =>
+        logout.providerSessionId === undefined ||
+        session.metadata.provider_session_id === logout.providerSessionId,
+    );
+    let deleted = 0;
+    for (const session of named) {
+      deleted += (await this.sessions.deleteSession(session.sessionId)) ? 1 : 0;
+    }
+    if ((await this.sessions.listUserSessions(userId)).length === 0) {
+      await this.tokens.delete(userId);
+    }
+    this.logger.log(`Back-channel logout from ${provider.name}: ${deleted} session(s) ended`);
+    return { deleted };
+  }
+
+  private providerOfIssuer(issuer: string | undefined): OAuthProvider {
+    const provider = [...this.oauth.providers.values()].find(
+      (candidate) => candidate instanceof OidcProvider && candidate.issuer === issuer,
+    );
+    if (!provider) {
+      throw new AuthenticationError('The logout token comes from no configured provider');
+    }
+    return provider;
+  }
+
   private providerOf(session: UserSession): OAuthProvider {
     const provider = this.oauth.providers.get(String(session.metadata.provider));
     if (!provider) {
@@ -326,5 +416,28 @@ export class OAuthController {
       );
     }
     return provider;
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The transient key mapping a provider's session id to the user it belongs to. */
+function sidKey(provider: string, providerSessionId: string): string {
+  return `oauth:sid:${digest(`${provider} ${providerSessionId}`)}`;
+}
+
+/** The `iss` a JWT claims, read before verification only to choose whose keys verify it. */
+function unverifiedIssuer(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as {
+      iss?: unknown;
+    };
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
   }
 }
