@@ -4,7 +4,7 @@ import { freePort, stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** One `state-worker.main.ts` process, driven over HTTP on loopback. */
+/** One worker process (`state-worker.main.ts` unless told otherwise), driven over HTTP on loopback. */
 export class WorkerProcess {
   private output = '';
 
@@ -17,9 +17,16 @@ export class WorkerProcess {
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  /** Starts a worker with `LIVEGATE_DEPLOY__*` from `env` and waits (bounded) until it answers. */
-  static async start(workerId: string, env: Record<string, string>): Promise<WorkerProcess> {
-    const port = await freePort();
+  /**
+   * Starts a worker with `LIVEGATE_*` from `env` and waits (bounded) until it answers `/health`.
+   * `script` is a file of `test/support`; `port` a port chosen beforehand.
+   */
+  static async start(
+    workerId: string,
+    env: Record<string, string>,
+    { script = 'state-worker.main.ts', port }: { script?: string; port?: number } = {},
+  ): Promise<WorkerProcess> {
+    port ??= await freePort();
     const child = spawn(
       process.execPath,
       [
@@ -27,7 +34,7 @@ export class WorkerProcess {
         'ts-node/register/transpile-only',
         '-r',
         'tsconfig-paths/register',
-        join(ROOT, 'test/support/state-worker.main.ts'),
+        join(ROOT, 'test/support', script),
       ],
       {
         cwd: ROOT,
