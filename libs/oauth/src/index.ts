@@ -86,5 +86,11 @@ export {
 export { createProviderFromSettings } from './providers/create-provider';
 
 // The login flow
+export {
+  REFRESH_LOCK_SECONDS,
+  REFRESH_WAIT_MS,
+  TokenRefresher,
+  type TokenRefresherOptions,
+} from './flow/token-refresher';
 export { safeReturnPath, MAX_RETURN_PATH_LENGTH } from './flow/return-path';
 export { TOKEN_KEYRING_SERVICE, createTokenStore } from './token-stores/create-token-store';

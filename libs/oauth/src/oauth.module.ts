@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthService } from '@livegate/auth';
-import { StateRedisConnection, type RawEnvironment } from '@livegate/state';
+import { StateRedisConnection, TransientStore, type RawEnvironment } from '@livegate/state';
+import { TokenRefresher } from './flow/token-refresher';
 import { oauthEnvironment } from './oauth.config';
 import { OAUTH_MODULE_OPTIONS, OAUTH_RESOLVED } from './oauth.constants';
 import type { OAuthModuleAsyncOptions, OAuthModuleOptions, ResolvedOAuth } from './oauth.options';
@@ -69,9 +70,23 @@ export class OAuthModule {
             { token: StateRedisConnection, optional: true },
           ],
         },
+        {
+          provide: TokenRefresher,
+          useFactory: (
+            options: OAuthModuleOptions,
+            resolved: ResolvedOAuth,
+            tokens: TokenStore,
+            transient: TransientStore,
+          ) =>
+            new TokenRefresher(tokens, transient, {
+              refreshBufferSeconds: resolved.settings.refreshBufferSeconds,
+              onReauthRequired: options?.onReauthRequired,
+            }),
+          inject: [OAUTH_MODULE_OPTIONS, OAUTH_RESOLVED, TokenStore, TransientStore],
+        },
         OAuthExceptionFilter,
       ],
-      exports: [TokenStore, OAUTH_RESOLVED],
+      exports: [TokenStore, TokenRefresher, OAUTH_RESOLVED],
     };
   }
 }

@@ -12,6 +12,8 @@ export interface OAuthModuleOptions extends Partial<OAuthSettings> {
   providers?: OAuthProvider[];
   /** A token store of your own instead of `tokenStoreBackend`'s. */
   tokenStore?: TokenStore;
+  /** Called when a provider refused a refresh token: that user has to sign in again. */
+  onReauthRequired?: (key: string, provider: string) => void;
 }
 
 export interface OAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

@@ -15,7 +15,12 @@ export function resolveOAuth(
   options: OAuthModuleOptions,
   environment: Parameters<typeof resolveOAuthSettings>[1],
 ): ResolvedOAuth {
-  const { providers: given, tokenStore: _tokenStore, ...explicit } = options;
+  const {
+    providers: given,
+    tokenStore: _tokenStore,
+    onReauthRequired: _reauth,
+    ...explicit
+  } = options;
   const settings: OAuthSettings = resolveOAuthSettings(explicit, environment);
   const providers: OAuthProvider[] =
     given ?? (settings.provider ? [createProviderFromSettings(settings)] : []);

@@ -25,14 +25,10 @@ import {
 } from '@livegate/auth';
 import { SessionStore, TransientStore, type UserSession } from '@livegate/state';
 import { OAUTH_RESOLVED } from '../oauth.constants';
-import {
-  AuthenticationError,
-  OAuthError,
-  TokenExpiredError,
-  TokenRefreshError,
-} from '../oauth.errors';
+import { AuthenticationError, OAuthError } from '../oauth.errors';
 import type { ResolvedOAuth } from '../oauth.options';
 import { LoginTransactions } from '../flow/login-transactions';
+import { TokenRefresher } from '../flow/token-refresher';
 import type { LogoutRequest, OAuthProvider } from '../providers/oauth-provider';
 import { OidcProvider } from '../providers/oidc.provider';
 import { TokenStore } from '../token-stores/token-store';
@@ -68,6 +64,7 @@ export class OAuthController {
     private readonly tokens: TokenStore,
     private readonly transient: TransientStore,
     private readonly sessions: SessionStore,
+    private readonly refresher: TokenRefresher,
   ) {
     this.transactions = new LoginTransactions(transient, oauth.settings.stateMaxAgeSeconds);
   }
@@ -282,25 +279,11 @@ export class OAuthController {
     assertSameOrigin(request.headers, this.oauth.origin);
     const session = this.session(request);
     const provider = this.providerOf(session);
-    const stored = await this.tokens.load(session.userId);
-    if (!stored?.refreshToken) {
-      throw new TokenExpiredError('There is no refresh token for this session: sign in again', {
-        provider: provider.name,
-      });
-    }
-    try {
-      const renewed = await provider.refresh(stored.refreshToken);
-      await this.tokens.save(session.userId, renewed);
-      return {
-        refreshed: true,
-        expires_at: renewed.expiresAt === undefined ? null : renewed.expiresAt / 1000,
-      };
-    } catch (error) {
-      if (error instanceof TokenRefreshError) {
-        await this.tokens.delete(session.userId);
-      }
-      throw error;
-    }
+    const renewed = await this.refresher.refresh(session.userId, provider);
+    return {
+      refreshed: true,
+      expires_at: renewed.expiresAt === undefined ? null : renewed.expiresAt / 1000,
+    };
   }
 
   @Public()
