@@ -18,7 +18,7 @@ const CONSUMER_SOURCE = join(__dirname, 'consumers', 'consumer-app.ts');
 /** npm's cache, shared by every install of every run (CI may point it elsewhere). */
 const NPM_CACHE = process.env.LIVEGATE_NPM_CACHE ?? join(homedir(), '.npm');
 
-const LIBRARIES = ['state', 'auth'] as const;
+const LIBRARIES = ['state', 'auth', 'oauth'] as const;
 type Library = (typeof LIBRARIES)[number];
 
 interface Manifest {
@@ -126,12 +126,18 @@ describe.each(LIBRARIES)('the @livegate/%s tarball', (library) => {
       .map(([name]) => name)
       .sort();
     expect(optional).toEqual(
-      library === 'state'
-        ? ['@napi-rs/keyring', 'better-sqlite3-multiple-ciphers', 'fast-check', 'ioredis']
-        : ['@nestjs/websockets', 'socket.io'],
+      {
+        state: ['@napi-rs/keyring', 'better-sqlite3-multiple-ciphers', 'fast-check', 'ioredis'],
+        auth: ['@nestjs/websockets', 'socket.io'],
+        oauth: [],
+      }[library],
     );
     expect(Object.keys(manifest.dependencies ?? {})).toEqual(
-      library === 'auth' ? ['@livegate/state'] : [],
+      {
+        state: [],
+        auth: ['@livegate/state'],
+        oauth: ['@livegate/auth', '@livegate/state', 'jose', 'openid-client'],
+      }[library],
     );
   });
 });
