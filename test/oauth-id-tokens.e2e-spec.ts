@@ -186,6 +186,27 @@ describe('ID tokens a login refuses', () => {
     ).rejects.toBeInstanceOf(AuthenticationError);
   });
 
+  it('fails a login cleanly when the token endpoint does not answer in time', async () => {
+    const slow = new OidcProvider({
+      name: 'slow',
+      issuer: issuer.issuer,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      allowInsecureIssuer: true,
+      timeoutSeconds: 1,
+    });
+    const { transaction } = await slow.authorizationRequest(REDIRECT);
+    issuer.tokenAnswer = () => new Promise((resolve) => setTimeout(() => resolve({}), 2500));
+    const callback = new URL(REDIRECT);
+    callback.searchParams.set('code', 'forged-code');
+    callback.searchParams.set('state', transaction.state);
+    const started = Date.now();
+    await expect(slow.completeLogin(callback, transaction)).rejects.toThrow(
+      'The slow login failed: the provider did not answer in time',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('refuses a token endpoint that answers garbage', async () => {
     await expect(login(async () => ({ unexpected: true }))).rejects.toBeInstanceOf(
       AuthenticationError,

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { AuthModule } from '@livegate/auth';
 import { OAuthModule, OidcProvider, TokenStore } from '@livegate/oauth';
 import { SessionStore, StateModule } from '@livegate/state';
-import { freePort } from '@livegate/state/testing';
+import { RedisTestServer, freePort } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
 import { PLATFORMS, type Platform } from './support/platform';
 
@@ -55,14 +55,20 @@ async function request(
   return { status: response.status, headers: response.headers, body, text };
 }
 
-describe.each(PLATFORMS)(
-  'the /auth routes with a real OpenID provider on %s',
-  (platform: Platform) => {
+const MATRIX = PLATFORMS.flatMap((platform) =>
+  (['memory', 'redis'] as const).map((backend) => [platform, backend] as const),
+);
+
+describe.each(MATRIX)(
+  'the /auth routes with a real OpenID provider on %s, %s',
+  (platform: Platform, backend) => {
     let idp: OidcTestProvider;
     let app: INestApplication;
     let base: string;
+    let redis: RedisTestServer | undefined;
 
     beforeAll(async () => {
+      redis = backend === 'redis' ? await RedisTestServer.start() : undefined;
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
       idp = await OidcTestProvider.start([
@@ -74,7 +80,9 @@ describe.each(PLATFORMS)(
       ]);
       const moduleRef = await Test.createTestingModule({
         imports: [
-          StateModule.forRoot({ backend: 'memory' }),
+          StateModule.forRoot(
+            redis ? { backend: 'redis', redisUrl: redis.url } : { backend: 'memory' },
+          ),
           AuthModule.forRoot({
             enabled: true,
             tokenSecret: SECRET,
@@ -93,6 +101,7 @@ describe.each(PLATFORMS)(
               }),
             ],
             redirectUri: `${base}/auth/callback`,
+            tokenStoreBackend: backend,
           }),
         ],
       }).compile();
@@ -106,6 +115,7 @@ describe.each(PLATFORMS)(
     afterAll(async () => {
       await app?.close();
       await idp?.stop();
+      await redis?.stop();
     });
 
     /** A whole login in one browser: returns its jar and the callback's answer. */

@@ -9,7 +9,7 @@ export function failureReason(error: unknown): string {
   if (typeof oauthCode === 'string' && /^[\w.-]{1,64}$/.test(oauthCode)) {
     return `the provider answered ${oauthCode}`;
   }
-  if (name === 'TimeoutError' || name === 'AbortError') {
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT') {
     return 'the provider did not answer in time';
   }
   if (typeof code === 'string' && typeof message === 'string') {
