@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { AuthenticationError, TokenError } from '../oauth.errors';
+import { AuthenticationError } from '../oauth.errors';
 import type { OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
@@ -10,7 +10,8 @@ import {
   type LogoutRequest,
   type ProviderUserInfo,
 } from './oauth-provider';
-import { failureReason, loginFailed, refreshFailed } from './provider-errors';
+import { loginFailed } from './provider-errors';
+import { refreshWith, revokeWith } from './token-calls';
 import { PROVIDER_TIMEOUT_SECONDS, tokensOf } from './oidc.provider';
 
 /** The endpoints of a plain OAuth2 provider. */
@@ -151,12 +152,7 @@ export abstract class OAuth2Provider extends OAuthProvider {
   }
 
   async refresh(refreshToken: string): Promise<OAuthTokens> {
-    try {
-      const tokens = tokensOf(await client.refreshTokenGrant(this.config, refreshToken));
-      return tokens.refreshToken ? tokens : { ...tokens, refreshToken };
-    } catch (error) {
-      throw refreshFailed(this.name, error);
-    }
+    return refreshWith(this.config, this.name, refreshToken);
   }
 
   async verifyLogoutToken(): Promise<LogoutRequest> {
@@ -166,18 +162,7 @@ export abstract class OAuth2Provider extends OAuthProvider {
   }
 
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
-    if (!this.endpoints.revocationUrl) {
-      return false;
-    }
-    try {
-      await client.tokenRevocation(this.config, token, { token_type_hint: hint });
-      return true;
-    } catch (error) {
-      throw new TokenError(`Revoking the ${this.name} token failed: ${failureReason(error)}`, {
-        provider: this.name,
-        cause: error,
-      });
-    }
+    return revokeWith(this.config, this.name, token, hint);
   }
 
   /** GETs a JSON resource with the access token, bounded by the provider timeout. */

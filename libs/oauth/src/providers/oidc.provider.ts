@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { AuthenticationError, TokenError } from '../oauth.errors';
+import { AuthenticationError } from '../oauth.errors';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME, type OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
@@ -11,7 +11,8 @@ import {
   type ProviderUserInfo,
 } from './oauth-provider';
 import { LogoutTokenVerifier } from './logout-token';
-import { failureReason, loginFailed, refreshFailed } from './provider-errors';
+import { failureReason, loginFailed } from './provider-errors';
+import { refreshWith, revokeWith } from './token-calls';
 
 /** Seconds of clock difference tolerated on `exp`, `iat` and `nbf`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -237,14 +238,7 @@ export class OidcProvider extends OAuthProvider {
   }
 
   async refresh(refreshToken: string): Promise<OAuthTokens> {
-    try {
-      const response = await client.refreshTokenGrant(await this.config(), refreshToken);
-      const tokens = tokensOf(response);
-      // A provider that does not rotate refresh tokens keeps the one it was given.
-      return tokens.refreshToken ? tokens : { ...tokens, refreshToken };
-    } catch (error) {
-      throw refreshFailed(this.name, error);
-    }
+    return refreshWith(await this.config(), this.name, refreshToken);
   }
 
   private logoutVerifier?: Promise<LogoutTokenVerifier>;
@@ -267,18 +261,6 @@ export class OidcProvider extends OAuthProvider {
   }
 
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
-    const config = await this.config();
-    if (!config.serverMetadata().revocation_endpoint) {
-      return false;
-    }
-    try {
-      await client.tokenRevocation(config, token, { token_type_hint: hint });
-      return true;
-    } catch (error) {
-      throw new TokenError(`Revoking the ${this.name} token failed: ${failureReason(error)}`, {
-        provider: this.name,
-        cause: error,
-      });
-    }
+    return revokeWith(await this.config(), this.name, token, hint);
   }
 }
