@@ -48,4 +48,42 @@ describe('KeyringTokenStore without a usable keyring', () => {
       TokenError,
     );
   });
+
+  it('does not read a locked Secret Service as "logged out": empty answers are proven first', async () => {
+    // What a locked gnome-keyring collection does through @napi-rs/keyring: reads answer "no
+    // entry", deletes answer "nothing deleted", and only writes fail.
+    const entries = new Map<string, string>();
+    let locked = false;
+    const keyring: OsKeyring = {
+      service: 'lockable',
+      persists: () => true,
+      get: (account) => (locked ? null : (entries.get(account) ?? null)),
+      set: (account, secret) => {
+        if (locked) {
+          throw new Error('Secret Service: unlock prompt was dismissed');
+        }
+        entries.set(account, secret);
+      },
+      delete: (account) => !locked && entries.delete(account),
+    };
+    const store = new KeyringTokenStore(keyring, cipher);
+    await store.save('k', { accessToken: 'a', tokenType: 'Bearer' });
+    expect(await store.load('missing')).toBeNull();
+
+    locked = true;
+    for (const call of [
+      () => store.load('k'),
+      () => store.exists('k'),
+      () => store.delete('k'),
+      () => store.listKeys(),
+      () => store.save('k', { accessToken: 'b', tokenType: 'Bearer' }),
+    ]) {
+      await expect(call()).rejects.toThrow(
+        /OS keyring \(service lockable\) failed: .*unlock prompt/,
+      );
+    }
+
+    locked = false;
+    expect((await store.load('k'))?.accessToken).toBe('a');
+  });
 });

@@ -13,6 +13,14 @@ export interface KeyringTokenStoreOptions {
 /** The keyring account of the list of keys (a keyring cannot enumerate its entries). */
 const INDEX_ACCOUNT = 'oauth:index';
 
+/**
+ * An entry that is always there once the store has been used. A locked Secret Service answers a
+ * read with "no entry" and a delete with "nothing deleted" instead of failing, so an empty answer
+ * is believed only while this entry can be read (or, when it is missing, written).
+ */
+const SENTINEL_ACCOUNT = 'oauth:sentinel';
+const SENTINEL_VALUE = 'livegate-oauth-token-store';
+
 const accountOf = (key: string) => `oauth:tokens:${key}`;
 
 /**
@@ -48,7 +56,7 @@ export class KeyringTokenStore extends TokenStore {
   async load(key: string): Promise<OAuthTokens | null> {
     assertTokenKey(key);
     return this.use(() => {
-      const stored = this.keyring.get(accountOf(key));
+      const stored = this.read(accountOf(key));
       if (stored === null) {
         return null;
       }
@@ -83,6 +91,9 @@ export class KeyringTokenStore extends TokenStore {
 
   private remove(key: string): boolean {
     const existed = this.keyring.delete(accountOf(key));
+    if (!existed) {
+      this.assertUnlocked();
+    }
     const index = this.readIndex();
     if (index.includes(key)) {
       this.writeIndex(index.filter((entry) => entry !== key));
@@ -91,7 +102,7 @@ export class KeyringTokenStore extends TokenStore {
   }
 
   private readIndex(): string[] {
-    const stored = this.keyring.get(INDEX_ACCOUNT);
+    const stored = this.read(INDEX_ACCOUNT);
     if (stored === null) {
       return [];
     }
@@ -108,6 +119,33 @@ export class KeyringTokenStore extends TokenStore {
       return;
     }
     this.keyring.set(INDEX_ACCOUNT, this.cipher.encrypt(INDEX_ACCOUNT, JSON.stringify(keys)));
+  }
+
+  /** An entry's value; `null` only when the keyring is proven readable. */
+  private read(account: string): string | null {
+    const stored = this.keyring.get(account);
+    if (stored === null) {
+      this.assertUnlocked();
+    }
+    return stored;
+  }
+
+  /**
+   * Proves that an empty answer from the keyring means "no entry": the sentinel reads back, or
+   * can be written and read back. A locked keyring refuses the write (or a desktop asks its
+   * user to unlock it first).
+   */
+  private assertUnlocked(): void {
+    if (this.keyring.get(SENTINEL_ACCOUNT) === SENTINEL_VALUE) {
+      return;
+    }
+    this.keyring.set(SENTINEL_ACCOUNT, SENTINEL_VALUE);
+    if (this.keyring.get(SENTINEL_ACCOUNT) !== SENTINEL_VALUE) {
+      throw new TokenError(
+        `The OS keyring (service ${this.keyring.service}) did not keep an entry: it is locked ` +
+          'or not persisting, so an empty answer cannot be trusted',
+      );
+    }
   }
 
   /** Runs a keyring call, turning "no usable keyring" and driver failures into `TokenError`. */

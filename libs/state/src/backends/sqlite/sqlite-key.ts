@@ -188,7 +188,25 @@ interface KeyringEntry {
   setPassword(password: string): void;
   deletePassword(): boolean;
 }
-type KeyringModule = { Entry: new (service: string, account: string) => KeyringEntry };
+interface KeyringEntryOptions {
+  linux?: { store?: 'secret-service' | 'keyutils' };
+}
+type KeyringModule = {
+  Entry: new (service: string, account: string, options?: KeyringEntryOptions) => KeyringEntry;
+};
+
+/**
+ * On Linux, entries are pinned to the Secret Service: without it (or with it locked) a call
+ * throws, where the default would fall back to the kernel keyring, which forgets at reboot.
+ */
+const ENTRY_OPTIONS: KeyringEntryOptions = { linux: { store: 'secret-service' } };
+
+/**
+ * Entries kept per keyring. Each `Entry` holds its own D-Bus connection on Linux until it is
+ * garbage-collected, so a new one per call would pile up connections (a session bus refuses a
+ * user's connections past its limit); reusing them keeps one per account.
+ */
+const MAX_CACHED_ENTRIES = 64;
 
 function loadKeyringModule(): KeyringModule {
   // Loaded on first use: most processes (an explicit key, a key file) never touch the keyring.
@@ -197,9 +215,10 @@ function loadKeyringModule(): KeyringModule {
 
 /**
  * Whether `@napi-rs/keyring` stores entries that survive a reboot. macOS and Windows always do.
- * On Linux the library silently falls back from the Secret Service (D-Bus) to the kernel keyring,
- * which lives in memory only: without a D-Bus session there is no Secret Service, and with one a
- * probe entry that shows up in /proc/keys proves the fallback.
+ * On Linux only the Secret Service (D-Bus) does: entries are pinned to it, and a probe entry must
+ * be written and read back (a missing D-Bus session, a missing or locked Secret Service fail the
+ * probe). A probe that still shows up in /proc/keys would mean the kernel keyring, which lives in
+ * memory only, answered instead.
  */
 function osKeyringPersists(service: string): boolean {
   if (process.platform === 'darwin' || process.platform === 'win32') {
@@ -211,7 +230,7 @@ function osKeyringPersists(service: string): boolean {
   }
   const { Entry } = loadKeyringModule();
   const account = `probe-${randomUUID()}`;
-  const probe = new Entry(service, account);
+  const probe = new Entry(service, account, ENTRY_OPTIONS);
   try {
     probe.setPassword('probe');
     if (probe.getPassword() !== 'probe') {
@@ -240,7 +259,20 @@ export function createOsKeyring(service: string = KEYRING_SERVICE): OsKeyring {
     throw new StateConfigurationError('The OS keyring service name must be a non-empty string');
   }
   let persists: boolean | undefined;
-  const entry = (account: string) => new (loadKeyringModule().Entry)(service, account);
+  const entries = new Map<string, KeyringEntry>();
+  const entry = (account: string): KeyringEntry => {
+    let found = entries.get(account);
+    if (found) {
+      entries.delete(account);
+    } else {
+      found = new (loadKeyringModule().Entry)(service, account, ENTRY_OPTIONS);
+      if (entries.size >= MAX_CACHED_ENTRIES) {
+        entries.delete(entries.keys().next().value!);
+      }
+    }
+    entries.set(account, found);
+    return found;
+  };
   return {
     service,
     persists: () => (persists ??= osKeyringPersists(service)),

@@ -1,0 +1,133 @@
+// Run by keyring-secret-service.e2e-spec.ts in a Jest process of its own, whose environment
+// points at a private Secret Service (a D-Bus session bus and gnome-keyring) that the spec started.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createOsKeyring } from '@livegate/state';
+import { KeyringTokenStore, TokenCipher, TokenError } from '@livegate/oauth';
+import { describeTokenStoreContract } from '@livegate/oauth/testing';
+import { SecretServiceTestBus } from '../support/secret-service';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const SECRET = 'secret-service-token-store-secret-of-32-chars';
+const cipher = new TokenCipher([SECRET]);
+
+if (!process.env.DBUS_SESSION_BUS_ADDRESS?.includes('livegate-secret-service-')) {
+  throw new Error('This suite runs only on the private Secret Service its spec starts');
+}
+
+const newService = () => `livegate-oauth-test-${randomBytes(6).toString('hex')}`;
+
+/** Runs test/support/keyring-tokens.main.ts in a fresh Node process on the same Secret Service. */
+async function inAnotherProcess(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      join(ROOT, 'test/support/keyring-tokens.main.ts'),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), TOKEN_SECRET: SECRET },
+      timeout: 30_000,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+it('is a persisting keyring: the Secret Service, not the kernel keyring fallback', () => {
+  expect(createOsKeyring(newService()).persists()).toBe(true);
+});
+
+describeTokenStoreContract('keyring on the Secret Service', async () => {
+  const keyring = createOsKeyring(newService());
+  const store = new KeyringTokenStore(keyring, cipher);
+  return {
+    store,
+    raw: async (key) => keyring.get(`oauth:tokens:${key}`),
+    overwrite: async (key, value) => keyring.set(`oauth:tokens:${key}`, value),
+    // Each test has a service of its own, in a keyring that is removed with the bus's folder.
+    teardown: async () => undefined,
+  };
+});
+
+describe('KeyringTokenStore across processes', () => {
+  it('keeps tokens saved by one process for the next one (a desktop app restarting)', async () => {
+    const service = newService();
+    expect(await inAnotherProcess('save', service, 'user-1', 'access-one')).toEqual({
+      saved: 'user-1',
+    });
+    expect(await inAnotherProcess('load', service, 'user-1')).toEqual({
+      tokens: expect.objectContaining({ accessToken: 'access-one', refreshToken: 'r-access-one' }),
+    });
+    // And this process, a third one, reads them too; another service does not.
+    const here = new KeyringTokenStore(createOsKeyring(service), cipher);
+    expect((await here.load('user-1'))?.accessToken).toBe('access-one');
+    expect(await new KeyringTokenStore(createOsKeyring(newService()), cipher).load('user-1')).toBe(
+      null,
+    );
+    await here.delete('user-1');
+    expect(await inAnotherProcess('load', service, 'user-1')).toEqual({ tokens: null });
+  });
+
+  it('answers the same after hundreds of calls in one process (no D-Bus connection per call)', async () => {
+    // The private bus keeps D-Bus's default limit of 256 connections per user.
+    const store = new KeyringTokenStore(createOsKeyring(newService()), cipher);
+    await store.save('user-5', { accessToken: 'access-five', tokenType: 'Bearer' });
+    for (let call = 0; call < 400; call += 1) {
+      expect((await store.load('user-5'))?.accessToken).toBe('access-five');
+    }
+    expect(await store.listKeys()).toEqual(['user-5']);
+  });
+
+  it('cannot read them under another token secret', async () => {
+    const service = newService();
+    const store = new KeyringTokenStore(createOsKeyring(service), cipher);
+    await store.save('user-2', { accessToken: 'access-two', tokenType: 'Bearer' });
+    const other = new KeyringTokenStore(
+      createOsKeyring(service),
+      new TokenCipher(['another-secret-of-at-least-32-characters']),
+    );
+    await expect(other.load('user-2')).rejects.toThrow(TokenError);
+    await store.delete('user-2');
+  });
+});
+
+// Last: only a prompt unlocks the keyring again.
+describe('KeyringTokenStore on a locked keyring', () => {
+  it('fails every call, in this process and a new one, instead of answering "logged out"', async () => {
+    const service = newService();
+    const store = new KeyringTokenStore(createOsKeyring(service), cipher);
+    await store.save('user-3', { accessToken: 'access-three', tokenType: 'Bearer' });
+    expect((await store.load('user-3'))?.accessToken).toBe('access-three');
+
+    await SecretServiceTestBus.lockSessionKeyring();
+
+    // Pinned to the Secret Service, a read is refused rather than answered "no entry".
+    expect(() => createOsKeyring(service).get('oauth:tokens:user-3')).toThrow(
+      /unlock prompt was dismissed/,
+    );
+    for (const call of [
+      () => store.load('user-3'),
+      () => store.exists('user-3'),
+      () => store.delete('user-3'),
+      () => store.listKeys(),
+      () => store.load('never-saved'),
+      () => store.save('user-4', { accessToken: 'access-four', tokenType: 'Bearer' }),
+    ]) {
+      await expect(call()).rejects.toThrow(TokenError);
+    }
+    expect(await inAnotherProcess('load', service, 'user-3')).toEqual({
+      name: 'TokenError',
+      error: expect.stringMatching(
+        /OS keyring \(service livegate-oauth-test-\w+\) (failed|is not available)/,
+      ),
+    });
+  });
+});
