@@ -1,9 +1,11 @@
 import {
   AuthenticationError,
   OidcProvider,
+  ProviderUnavailableError,
   TokenRefreshError,
   type AuthorizationTransaction,
 } from '@livegate/oauth';
+import { freePort } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
 
 const REDIRECT = 'http://127.0.0.1:9/auth/callback';
@@ -143,15 +145,23 @@ describe('OidcProvider against a real OpenID provider', () => {
   });
 
   it('fails a login cleanly when the provider cannot be reached', async () => {
+    const closedPort = await freePort();
     const gone = new OidcProvider({
       name: 'gone',
-      issuer: 'http://127.0.0.1:9',
+      issuer: `http://127.0.0.1:${closedPort}`,
       clientId: 'c',
       allowInsecureIssuer: true,
       timeoutSeconds: 2,
     });
-    await expect(gone.authorizationRequest(REDIRECT)).rejects.toThrow(
-      /The gone issuer http:\/\/127\.0\.0\.1:9 could not be discovered/,
+    const failure = gone.authorizationRequest(REDIRECT);
+    await expect(failure).rejects.toThrow(ProviderUnavailableError);
+    await expect(failure).rejects.toMatchObject({
+      status: 502,
+      code: 'provider_unavailable',
+      provider: 'gone',
+    });
+    await expect(failure).rejects.toThrow(
+      `The gone issuer http://127.0.0.1:${closedPort} could not be discovered: the provider could not be reached (ECONNREFUSED)`,
     );
   });
 });

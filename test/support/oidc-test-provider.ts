@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { stopChildProcess } from '@livegate/state/testing';
 
@@ -23,18 +24,27 @@ export class OidcTestProvider {
   private constructor(
     private readonly child: ChildProcess,
     readonly issuer: string,
+    private readonly ca: string | undefined,
   ) {}
 
-  /** Starts a provider with these clients; waits (at most 15 s) until it listens. */
+  /**
+   * Starts a provider with these clients; waits (at most 15 s) until it listens. With `tls` (a
+   * certificate and key, and the CA that `login` trusts for it) it serves HTTPS.
+   */
   static async start(
     clients: TestClient[],
     ttl: Record<string, number> = {},
+    tls?: { cert: string; key: string; ca: string },
   ): Promise<OidcTestProvider> {
     const child = spawn(
       process.execPath,
       [
         join(__dirname, 'oidc', 'idp.mjs'),
-        JSON.stringify({ clients: clients.map(withDefaults), ttl }),
+        JSON.stringify({
+          clients: clients.map(withDefaults),
+          ttl,
+          ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+        }),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -59,7 +69,7 @@ export class OidcTestProvider {
         reject(new Error(`The test OpenID provider exited with ${code}: ${stderr}`));
       });
     });
-    return new OidcTestProvider(child, issuer);
+    return new OidcTestProvider(child, issuer, tls?.ca);
   }
 
   async stop(): Promise<void> {
@@ -77,20 +87,16 @@ export class OidcTestProvider {
       if (url.origin !== new URL(this.issuer).origin) {
         return url;
       }
-      const response = await fetch(url, {
-        redirect: 'manual',
-        headers: jar.size
-          ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') }
-          : {},
-        signal: AbortSignal.timeout(5000),
-      });
-      for (const cookie of response.headers.getSetCookie()) {
+      const response = await this.get(
+        url,
+        jar.size ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
+      );
+      for (const cookie of response.setCookies) {
         const [pair] = cookie.split(';');
         const separator = pair.indexOf('=');
         jar.set(pair.slice(0, separator), pair.slice(separator + 1));
       }
-      const location = response.headers.get('location');
-      await response.arrayBuffer();
+      const location = response.location;
       if (!location) {
         throw new Error(
           `The provider stopped the login at ${url.pathname} with ${response.status}`,
@@ -99,6 +105,42 @@ export class OidcTestProvider {
       url = new URL(location, url);
     }
     throw new Error('The login took more than 10 redirects');
+  }
+
+  /** One GET without following redirects, bounded by 5 s; over HTTPS it trusts the given CA. */
+  private async get(
+    url: URL,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; location: string | null; setCookies: string[] }> {
+    if (url.protocol === 'http:') {
+      const response = await fetch(url, {
+        redirect: 'manual',
+        headers,
+        signal: AbortSignal.timeout(5000),
+      });
+      await response.arrayBuffer();
+      return {
+        status: response.status,
+        location: response.headers.get('location'),
+        setCookies: response.headers.getSetCookie(),
+      };
+    }
+    return new Promise((resolve, reject) => {
+      const outgoing = httpsRequest(url, { headers, ca: this.ca, timeout: 5000 }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          const setCookie = response.headers['set-cookie'];
+          resolve({
+            status: response.statusCode ?? 0,
+            location: response.headers.location ?? null,
+            setCookies: setCookie ?? [],
+          });
+        });
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`No answer from ${url.origin}`)));
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
   }
 
   /**

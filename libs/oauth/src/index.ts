@@ -24,6 +24,7 @@ export {
   AuthFlowTimeout,
   AuthenticationError,
   OAuthError,
+  ProviderUnavailableError,
   TokenError,
   TokenExpiredError,
   TokenRefreshError,

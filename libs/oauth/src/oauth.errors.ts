@@ -29,8 +29,18 @@ export abstract class OAuthError extends Error {
 
 /** A failed login or a configuration that cannot work (an unknown provider, a missing URL). */
 export class AuthenticationError extends OAuthError {
-  readonly code = 'authentication_failed';
-  readonly status = 401;
+  readonly code: string = 'authentication_failed';
+  readonly status: number = 401;
+}
+
+/**
+ * The provider could not be used: its discovery document or keys could not be fetched (it is
+ * down, does not answer in time, or its TLS certificate is not trusted). No login can start;
+ * routes answer 502.
+ */
+export class ProviderUnavailableError extends AuthenticationError {
+  override readonly code = 'provider_unavailable';
+  override readonly status = 502;
 }
 
 /** The user did not finish logging in within the flow's timeout. */

@@ -1,10 +1,12 @@
 // A real OpenID provider (oidc-provider) for the OAuth suites, on 127.0.0.1 only. Run as a child
 // process: `node idp.mjs '<json config>'`; it prints `READY <issuer>` once it listens.
 //
-// Config: { port?: number, clients: [...oidc-provider client metadata], ttl?: {...} }.
+// Config: { port?: number, clients: [...oidc-provider client metadata], ttl?: {...},
+// tls?: { cert, key } }: with `tls` it serves HTTPS and its issuer is https://127.0.0.1:<port>.
 // Login is headless: GET /interaction/:uid signs in the account named by the authorization
 // request's `login_hint` (default `alice`) and grants what was asked, in one step.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import process from 'node:process';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
@@ -21,11 +23,11 @@ const jwk = { ...(await exportJWK(privateKey)), kid: 'test-key-1', use: 'sig', a
 
 const server = await new Promise((resolve) => {
   // Listen first to learn the port: the issuer must name it.
-  const probe = createServer();
+  const probe = config.tls ? createTlsServer(config.tls) : createServer();
   probe.listen(config.port ?? 0, '127.0.0.1', () => resolve(probe));
 });
 const { port } = server.address();
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
   clients: config.clients ?? [],

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { AuthenticationError } from '../oauth.errors';
+import { AuthenticationError, ProviderUnavailableError } from '../oauth.errors';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME, type OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
@@ -117,7 +117,7 @@ export class OidcProvider extends OAuthProvider {
         },
       );
     } catch (error) {
-      throw new AuthenticationError(
+      throw new ProviderUnavailableError(
         `The ${this.name} issuer ${this.issuer} could not be discovered: ${failureReason(error)}`,
         { provider: this.name, cause: error },
       );

@@ -12,6 +12,10 @@ export function failureReason(error: unknown): string {
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT') {
     return 'the provider did not answer in time';
   }
+  const transport = transportFailure(error);
+  if (transport) {
+    return transport;
+  }
   if (typeof code === 'string' && typeof message === 'string') {
     // openid-client's checks: their messages name the check, never the value that failed it.
     // The innermost one is the most precise ("unexpected JWT "iss" (issuer) claim value").
@@ -22,6 +26,24 @@ export function failureReason(error: unknown): string {
     return message.replace(/\s+/g, ' ').slice(0, 200);
   }
   return 'the provider could not be reached or answered with something unexpected';
+}
+
+/** TLS and connection failures that Node names with a code, anywhere in the cause chain. */
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|ALTNAME/;
+const CONNECTION_CODE = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+
+function transportFailure(error: unknown): string | undefined {
+  for (let depth = 0, current = error; depth < 5 && current; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODE.test(code)) {
+      return `the provider's TLS certificate was refused (${code})`;
+    }
+    if (typeof code === 'string' && CONNECTION_CODE.test(code)) {
+      return `the provider could not be reached (${code})`;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The OAuth error code a provider answered with, when it answered one. */

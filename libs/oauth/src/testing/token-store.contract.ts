@@ -173,7 +173,10 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       await subject.overwrite('other', stored!);
       await tokenErrorOf(() => store.load('other'));
 
-      const flipped = `${stored!.slice(0, -2)}${stored!.endsWith('A') ? 'B' : 'A'}${stored!.slice(-1)}`;
+      // One character of the ciphertext changed (the one before last: all its bits are data).
+      const changed = stored!.at(-2) === 'A' ? 'B' : 'A';
+      const flipped = `${stored!.slice(0, -2)}${changed}${stored!.slice(-1)}`;
+      expect(flipped).not.toBe(stored);
       await subject.overwrite('k', flipped);
       await tokenErrorOf(() => store.load('k'));
       await subject.overwrite('k', 'not an entry');
