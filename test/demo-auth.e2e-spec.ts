@@ -25,7 +25,7 @@ describe.each(PLATFORMS)('demo app with auth enabled on %s', (platform) => {
   beforeAll(async () => {
     Object.assign(process.env, ENV);
     delete process.env.LIVEGATE_DEPLOY__STATE_BACKEND;
-    ({ app, base } = await startApp([AppModule], platform));
+    ({ app, base } = await startApp([AppModule.forRoot()], platform));
     const store = app.get(SessionStore);
     for (const [name, roles] of Object.entries({
       admin: ['admin'],
@@ -173,7 +173,7 @@ describe('npm run demo:session', () => {
     expect(printed.cookie).toBe(`livegate_session=${printed.sessionId}`);
     Object.assign(process.env, shared);
     for (const platform of PLATFORMS) {
-      const { app, base } = await startApp([AppModule], platform);
+      const { app, base } = await startApp([AppModule.forRoot()], platform);
       try {
         const admin = await fetch(`${base}/admin`, {
           headers: { cookie: printed.cookie },

@@ -11,7 +11,7 @@ describe('demo app (HTTP, memory backend)', () => {
 
   beforeAll(async () => {
     delete process.env.LIVEGATE_DEPLOY__STATE_BACKEND;
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;

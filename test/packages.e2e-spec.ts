@@ -4,7 +4,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
-import { RedisTestServer, stopChildProcess } from '@livegate/state/testing';
+import { RedisTestServer, freePort, stopChildProcess } from '@livegate/state/testing';
+import { OidcTestProvider } from './support/oidc-test-provider';
 
 // The packages as an app outside this repository gets them: `npm run build` and `npm run pack`
 // write the tarballs, which are checked entry by entry and then installed, with Nest from the
@@ -184,6 +185,7 @@ async function prepareConsumer(kind: ConsumerKind, directory: string): Promise<v
         dependencies: {
           '@livegate/state': `file:${tarballOf('state')}`,
           '@livegate/auth': `file:${tarballOf('auth')}`,
+          '@livegate/oauth': `file:${tarballOf('oauth')}`,
           ...Object.fromEntries(
             [
               '@nestjs/common',
@@ -346,8 +348,14 @@ describe.each(CONSUMERS)('a fresh $name app with the packed tarballs', (kind) =>
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('has exactly one copy of @nestjs/core, @nestjs/common and @livegate/state in its tree', () => {
-    for (const name of ['@nestjs/core', '@nestjs/common', '@livegate/state', '@livegate/auth']) {
+  it('has exactly one copy of @nestjs/core, @nestjs/common and each @livegate package in its tree', () => {
+    for (const name of [
+      '@nestjs/core',
+      '@nestjs/common',
+      '@livegate/state',
+      '@livegate/auth',
+      '@livegate/oauth',
+    ]) {
       expect(copiesOf(directory, name)).toEqual([join(directory, 'node_modules', name)]);
     }
     const core = JSON.parse(
@@ -365,6 +373,57 @@ describe.each(CONSUMERS)('a fresh $name app with the packed tarballs', (kind) =>
     await expect(failure).rejects.toThrow(
       /The consumer exited with 1: .*needs the better-sqlite3-multiple-ciphers package, which is not installed: npm install better-sqlite3-multiple-ciphers/s,
     );
+  });
+
+  describe.each(['express', 'fastify'])('signing in through @livegate/oauth on %s', (platform) => {
+    let idp: OidcTestProvider;
+    let app: Started;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      const callback = `http://127.0.0.1:${port}/auth/callback`;
+      idp = await OidcTestProvider.start([
+        { client_id: 'consumer', client_secret: 'consumer-secret', redirect_uris: [callback] },
+      ]);
+      app = await startConsumer(directory, {
+        CONSUMER_PLATFORM: platform,
+        CONSUMER_PORT: String(port),
+        LIVEGATE_OAUTH2__PROVIDER: 'oidc',
+        LIVEGATE_OAUTH2__CLIENT_ID: 'consumer',
+        LIVEGATE_OAUTH2__CLIENT_SECRET: 'consumer-secret',
+        LIVEGATE_OAUTH2__ISSUER_URL: idp.issuer,
+        LIVEGATE_OAUTH2__ALLOW_INSECURE_ISSUER: 'true',
+        LIVEGATE_OAUTH2__REDIRECT_URI: callback,
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      if (app) {
+        await stopChildProcess(app.child);
+      }
+      await idp?.stop();
+    });
+
+    it('runs the whole login: provider, callback, session', async () => {
+      const start = await fetch(`${app.url}/auth/login?returnTo=/public`, { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const transaction = start.headers.getSetCookie()[0].split(';')[0];
+      const callback = await idp.login(start.headers.get('location')!);
+      const finished = await fetch(callback, {
+        headers: { cookie: transaction },
+        redirect: 'manual',
+      });
+      expect(finished.status).toBe(303);
+      expect(finished.headers.get('location')).toBe('/public');
+      const session = finished.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('livegate_session='))!
+        .split(';')[0];
+      expect(await status(`${app.url}/auth/status`, { cookie: session })).toEqual({
+        status: 200,
+        body: expect.objectContaining({ authenticated: true, user_id: 'oidc:alice' }),
+      });
+    });
   });
 
   describe.each([

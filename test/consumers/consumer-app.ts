@@ -3,8 +3,10 @@
 // with the packed tarballs installed, and run it with plain `node`.
 //
 // Environment: CONSUMER_PLATFORM (express | fastify), CONSUMER_BACKEND (memory | redis | sqlite),
-// CONSUMER_REDIS_URL (with redis). It listens on a free loopback port and prints one JSON line:
-// the URL, the session ids of a viewer and an admin, and the versions it runs on.
+// CONSUMER_REDIS_URL (with redis), CONSUMER_PORT (default: a free one); with
+// LIVEGATE_OAUTH2__PROVIDER set, the /auth routes of @livegate/oauth too. It listens on loopback
+// and prints one JSON line: the URL, the session ids of a viewer and an admin, and the versions it
+// runs on.
 import 'reflect-metadata';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,6 +16,7 @@ import type { Server } from 'socket.io';
 import { SessionStore, StateModule } from '@livegate/state';
 import { AuthModule, Public, Roles, SocketAuthenticator } from '@livegate/auth';
 import { createTestSession } from '@livegate/auth/testing';
+import { OAuthModule } from '@livegate/oauth';
 
 @Controller()
 class AreasController {
@@ -52,6 +55,8 @@ const backend =
       tokenSecret: 'consumer-test-secret-of-at-least-32-characters',
       secureCookies: false,
     }),
+    // openid-client is an ES module only: this import loads it in CommonJS apps too.
+    ...(process.env.LIVEGATE_OAUTH2__PROVIDER ? [OAuthModule.forRoot()] : []),
   ],
   controllers: [AreasController],
   providers: [LiveGateway],
@@ -68,7 +73,7 @@ async function start(): Promise<INestApplication> {
 async function main(): Promise<void> {
   const app = await start();
   app.enableShutdownHooks();
-  await app.listen(0, '127.0.0.1');
+  await app.listen(Number(process.env.CONSUMER_PORT ?? 0), '127.0.0.1');
   const viewer = await app.get(SessionStore).createSession({
     userId: 'consumer-viewer',
     roles: ['viewer'],

@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from '@livegate/auth';
+import { OAuthModule } from '@livegate/oauth';
 import { StateExceptionFilter, StateModule } from '@livegate/state';
 import { DemoController } from './demo.controller';
 import { DemoPolicies } from './demo-policies';
@@ -13,8 +14,19 @@ import { HealthController } from './health.controller';
  * away (Redis not up yet): `/health` answers 503 and the demo widget is registered once it is back.
  */
 @Module({
-  imports: [StateModule.forRoot(), AuthModule.forRoot()],
   controllers: [HealthController, DemoController],
   providers: [DemoWidgets, DemoPolicies, { provide: APP_FILTER, useClass: StateExceptionFilter }],
 })
-export class AppModule {}
+export class AppModule {
+  /**
+   * The app for this environment: with `LIVEGATE_OAUTH2__PROVIDER` set, the `/auth/*` routes of
+   * `@livegate/oauth` too, and "Sign in with ..." on the login page.
+   */
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    const oauth = env.LIVEGATE_OAUTH2__PROVIDER?.trim() ? [OAuthModule.forRoot()] : [];
+    return {
+      module: AppModule,
+      imports: [StateModule.forRoot(), AuthModule.forRoot(), ...oauth],
+    };
+  }
+}

@@ -1,4 +1,13 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  NotFoundException,
+  Optional,
+  Param,
+  Res,
+} from '@nestjs/common';
 import {
   Auth,
   CurrentUser,
@@ -8,6 +17,7 @@ import {
   WidgetAccess,
   type ClaimsPrincipal,
 } from '@livegate/auth';
+import { OAUTH_RESOLVED, type ResolvedOAuth } from '@livegate/oauth';
 import { assertId, STATE_OPTIONS, StateService, type ResolvedStateOptions } from '@livegate/state';
 import { escapeHtml } from './html';
 import { page } from './pages';
@@ -23,6 +33,7 @@ export class DemoController {
   constructor(
     private readonly state: StateService,
     @Inject(STATE_OPTIONS) private readonly options: ResolvedStateOptions,
+    @Optional() @Inject(OAUTH_RESOLVED) private readonly oauth?: ResolvedOAuth,
   ) {}
 
   /** The registered widgets. Signed-in users only when auth is enabled. */
@@ -56,17 +67,34 @@ ${items || '<li>No widgets registered.</li>'}
     );
   }
 
-  /** Where denied pages send the browser. */
+  /**
+   * Where denied pages send the browser: "Sign in with ..." for each configured OAuth provider,
+   * and how to make a session by hand.
+   */
   @Public()
   @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
   login(): string {
+    const providers = [...(this.oauth?.providers.keys() ?? [])];
+    const signIn = providers.length
+      ? `<ul id="sign-in">
+${providers
+  .map((name) => {
+    const href = providers.length === 1 ? '/auth/login' : `/auth/${encodeURIComponent(name)}/login`;
+    return `<li><a href="${escapeHtml(href)}">Sign in with ${escapeHtml(providerLabel(name))}</a></li>`;
+  })
+  .join('\n')}
+</ul>
+`
+      : '';
     return page(
       'Sign in',
-      `<p>This demo has no login form. With the server on the SQLite or Redis backend (the memory
-backend keeps sessions inside the server's own process), create a session with the same
-<code>LIVEGATE_DEPLOY__*</code> variables:
-<code>npm run demo:session -- alice editor</code>, and set the printed cookie in your browser
+      `${signIn}<p>${
+        providers.length ? 'Or create' : 'No OAuth provider is configured (see the README). Create'
+      } a session by hand: with the server on the SQLite or Redis backend (the memory
+backend keeps sessions inside the server's own process) and the same
+<code>LIVEGATE_DEPLOY__*</code> variables, run
+<code>npm run demo:session -- alice editor</code> and set the printed cookie in your browser
 (see "Trying auth in the demo" in the README).</p>`,
     );
   }
@@ -117,4 +145,16 @@ backend keeps sessions inside the server's own process), create a session with t
     }
     return html;
   }
+}
+
+const PROVIDER_LABELS: Record<string, string> = {
+  google: 'Google',
+  github: 'GitHub',
+  microsoft: 'Microsoft',
+  oidc: 'your OpenID provider',
+};
+
+/** The name a person knows a provider by. */
+function providerLabel(name: string): string {
+  return PROVIDER_LABELS[name] ?? name;
 }

@@ -23,8 +23,10 @@ async function bootstrap(): Promise<void> {
   // with exit code 1, instead of Nest's default abort.
   const app: INestApplication =
     platform === 'fastify'
-      ? await NestFactory.create(AppModule, new FastifyAdapter(), { abortOnError: false })
-      : await NestFactory.create(AppModule, { abortOnError: false });
+      ? await NestFactory.create(AppModule.forRoot(), new FastifyAdapter(), {
+          abortOnError: false,
+        })
+      : await NestFactory.create(AppModule.forRoot(), { abortOnError: false });
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
