@@ -31,6 +31,9 @@ export {
   type OAuthErrorContext,
 } from './oauth.errors';
 
+// PKCE
+export { PKCE_VERIFIER_MAX_LENGTH, PKCE_VERIFIER_MIN_LENGTH, PkceChallenge } from './flow/pkce';
+
 // Token stores
 export { TokenStore } from './token-stores/token-store';
 export {

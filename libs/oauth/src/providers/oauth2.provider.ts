@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { AuthenticationError } from '../oauth.errors';
+import { PkceChallenge } from '../flow/pkce';
 import type { OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
@@ -113,18 +114,18 @@ export abstract class OAuth2Provider extends OAuthProvider {
     redirectUri: string,
     options: AuthorizationOptions = {},
   ): Promise<AuthorizationRequest> {
-    const codeVerifier = client.randomPKCECodeVerifier();
+    const pkce = PkceChallenge.generate();
     const transaction: AuthorizationTransaction = {
       state: client.randomState(),
-      codeVerifier,
+      codeVerifier: pkce.verifier,
       redirectUri,
     };
     const scopes = options.scopes ?? this.options.scopes ?? this.defaultScopes();
     const url = client.buildAuthorizationUrl(this.config, {
       redirect_uri: redirectUri,
       ...(scopes.length ? { scope: scopes.join(' ') } : {}),
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
+      code_challenge: pkce.challenge,
+      code_challenge_method: pkce.method,
       state: transaction.state,
       ...(options.loginHint ? { [this.loginHintParameter]: options.loginHint } : {}),
       ...(options.prompt ? { prompt: options.prompt } : {}),

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { AuthenticationError, ProviderUnavailableError } from '../oauth.errors';
+import { PkceChallenge } from '../flow/pkce';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME, type OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
@@ -159,18 +160,18 @@ export class OidcProvider extends OAuthProvider {
     options: AuthorizationOptions = {},
   ): Promise<AuthorizationRequest> {
     const config = await this.config();
-    const codeVerifier = client.randomPKCECodeVerifier();
+    const pkce = PkceChallenge.generate();
     const transaction: AuthorizationTransaction = {
       state: client.randomState(),
       nonce: client.randomNonce(),
-      codeVerifier,
+      codeVerifier: pkce.verifier,
       redirectUri,
     };
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: this.scopes(options),
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
+      code_challenge: pkce.challenge,
+      code_challenge_method: pkce.method,
       state: transaction.state,
       nonce: transaction.nonce!,
       ...this.extraAuthorizationParameters(),
