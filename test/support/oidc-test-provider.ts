@@ -13,6 +13,8 @@ export interface TestClient {
   token_endpoint_auth_method?: string;
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  /** `native` allows loopback redirect URIs on any port (RFC 8252 §7.3). */
+  application_type?: 'web' | 'native';
 }
 
 /**
@@ -81,66 +83,8 @@ export class OidcTestProvider {
    * browser would leave the provider; returns that URL (the client's callback with `code` and
    * `state`, or with `error`). At most 10 redirects, each bounded by 5 s.
    */
-  async login(authorizationUrl: URL | string, jar: Map<string, string> = new Map()): Promise<URL> {
-    let url = new URL(authorizationUrl);
-    for (let hop = 0; hop < 10; hop += 1) {
-      if (url.origin !== new URL(this.issuer).origin) {
-        return url;
-      }
-      const response = await this.get(
-        url,
-        jar.size ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
-      );
-      for (const cookie of response.setCookies) {
-        const [pair] = cookie.split(';');
-        const separator = pair.indexOf('=');
-        jar.set(pair.slice(0, separator), pair.slice(separator + 1));
-      }
-      const location = response.location;
-      if (!location) {
-        throw new Error(
-          `The provider stopped the login at ${url.pathname} with ${response.status}`,
-        );
-      }
-      url = new URL(location, url);
-    }
-    throw new Error('The login took more than 10 redirects');
-  }
-
-  /** One GET without following redirects, bounded by 5 s; over HTTPS it trusts the given CA. */
-  private async get(
-    url: URL,
-    headers: Record<string, string>,
-  ): Promise<{ status: number; location: string | null; setCookies: string[] }> {
-    if (url.protocol === 'http:') {
-      const response = await fetch(url, {
-        redirect: 'manual',
-        headers,
-        signal: AbortSignal.timeout(5000),
-      });
-      await response.arrayBuffer();
-      return {
-        status: response.status,
-        location: response.headers.get('location'),
-        setCookies: response.headers.getSetCookie(),
-      };
-    }
-    return new Promise((resolve, reject) => {
-      const outgoing = httpsRequest(url, { headers, ca: this.ca, timeout: 5000 }, (response) => {
-        response.resume();
-        response.on('end', () => {
-          const setCookie = response.headers['set-cookie'];
-          resolve({
-            status: response.statusCode ?? 0,
-            location: response.headers.location ?? null,
-            setCookies: setCookie ?? [],
-          });
-        });
-      });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`No answer from ${url.origin}`)));
-      outgoing.on('error', reject);
-      outgoing.end();
-    });
+  login(authorizationUrl: URL | string, jar: Map<string, string> = new Map()): Promise<URL> {
+    return followLogin(authorizationUrl, { issuer: this.issuer, jar, ca: this.ca });
   }
 
   /**
@@ -177,4 +121,73 @@ function withDefaults(client: TestClient): TestClient {
     response_types: ['code'],
     ...client,
   };
+}
+
+/**
+ * A headless browser's login at the test provider of `issuer` (`OidcTestProvider.login`, usable
+ * from any process): follows its redirects from an authorization URL, keeping its cookies, until
+ * the browser would leave the provider, and returns that URL. At most 10 redirects, each bounded
+ * by 5 s; over HTTPS it trusts `ca`.
+ */
+export async function followLogin(
+  authorizationUrl: URL | string,
+  { issuer, jar = new Map(), ca }: { issuer: string; jar?: Map<string, string>; ca?: string },
+): Promise<URL> {
+  let url = new URL(authorizationUrl);
+  for (let hop = 0; hop < 10; hop += 1) {
+    if (url.origin !== new URL(issuer).origin) {
+      return url;
+    }
+    const response = await get(
+      url,
+      jar.size ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
+      ca,
+    );
+    for (const cookie of response.setCookies) {
+      const [pair] = cookie.split(';');
+      const separator = pair.indexOf('=');
+      jar.set(pair.slice(0, separator), pair.slice(separator + 1));
+    }
+    if (!response.location) {
+      throw new Error(`The provider stopped the login at ${url.pathname} with ${response.status}`);
+    }
+    url = new URL(response.location, url);
+  }
+  throw new Error('The login took more than 10 redirects');
+}
+
+/** One GET without following redirects, bounded by 5 s; over HTTPS it trusts `ca`. */
+async function get(
+  url: URL,
+  headers: Record<string, string>,
+  ca: string | undefined,
+): Promise<{ status: number; location: string | null; setCookies: string[] }> {
+  if (url.protocol === 'http:') {
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers,
+      signal: AbortSignal.timeout(5000),
+    });
+    await response.arrayBuffer();
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      setCookies: response.headers.getSetCookie(),
+    };
+  }
+  return new Promise((resolve, reject) => {
+    const outgoing = httpsRequest(url, { headers, ca, timeout: 5000 }, (response) => {
+      response.resume();
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          location: response.headers.location ?? null,
+          setCookies: response.headers['set-cookie'] ?? [],
+        }),
+      );
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`No answer from ${url.origin}`)));
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
 }

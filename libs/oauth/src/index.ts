@@ -34,6 +34,29 @@ export {
 // PKCE
 export { PKCE_VERIFIER_MAX_LENGTH, PKCE_VERIFIER_MIN_LENGTH, PkceChallenge } from './flow/pkce';
 
+// Native login (desktop and CLI apps)
+export {
+  DEFAULT_AUTH_TIMEOUT_SECONDS,
+  NativeLoginFlow,
+  nativeLogin,
+  type AuthFlowResult,
+  type NativeLoginOptions,
+} from './native/native-login';
+export {
+  DEFAULT_REFRESH_BUFFER_SECONDS,
+  NativeAuth,
+  REFRESH_RETRY_SECONDS,
+  type NativeAuthOptions,
+} from './native/native-auth';
+export { createNativeAuth, type NativeAuthSettings } from './native/create-native-auth';
+export { NativeAuthModule } from './native/native-auth.module';
+export { LOOPBACK_ADDRESS } from './native/loopback-server';
+export {
+  openSystemBrowser,
+  systemOpenerCommand,
+  type BrowserOpener,
+} from './native/system-browser';
+
 // Token stores
 export { TokenStore } from './token-stores/token-store';
 export {

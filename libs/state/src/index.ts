@@ -111,6 +111,7 @@ export { DEFAULT_SESSION_MAX_LIFETIME } from './sessions/session.validation';
 
 // Transient values (one-time transactions, ids seen once, counters)
 export { TransientStore } from './transient/transient-store';
+export { MemoryTransientStore } from './backends/memory/memory-transient.store';
 export { MAX_TRANSIENT_VALUE_BYTES } from './transient/transient.validation';
 
 // Chat

@@ -26,16 +26,30 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => ESCAPES[character]);
 }
 
-/** A static page saying what went wrong, echoing nothing unescaped. */
-export function errorPage(reply: unknown, title: string, message: string): string {
+/** The headers of a static page: nothing cached, no referrer, the strict policy, HTML. */
+export function pageHeaders(reply: unknown): void {
   noStore(reply);
   setReplyHeader(reply, 'Content-Security-Policy', PAGE_CSP);
   setReplyHeader(reply, 'X-Content-Type-Options', 'nosniff');
   setReplyHeader(reply, 'Content-Type', 'text/html; charset=utf-8');
+}
+
+/** A static page of a title, a message and an optional link, every text escaped. */
+export function staticPage(
+  title: string,
+  message: string,
+  link?: { href: string; text: string },
+): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p><a href="/auth/login">Sign in again</a></p></body></html>
+${link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''}</body></html>
 `;
+}
+
+/** A static page saying what went wrong, echoing nothing unescaped. */
+export function errorPage(reply: unknown, title: string, message: string): string {
+  pageHeaders(reply);
+  return staticPage(title, message, { href: '/auth/login', text: 'Sign in again' });
 }
