@@ -8,18 +8,26 @@ import {
   AuthFlowTimeout,
   MemoryTokenStore,
   NativeAuth,
+  NativeAuthModule,
   OidcProvider,
   TokenRefreshError,
   nativeLogin,
   type BrowserOpener,
   type NativeLoginFlow,
 } from '@livegate/oauth';
-import { waitFor } from '@livegate/state/testing';
+import { Test } from '@nestjs/testing';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sleep, waitFor } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
 
 // The native (desktop and CLI) login against the real test OpenID provider, with an opener that
 // plays the system browser over HTTP: the provider's login, then the redirect to the loopback
 // server. The client is a public native client (no secret, any loopback port).
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
 
 const NATIVE_CLIENT = {
   client_id: 'native-app',
@@ -376,6 +384,22 @@ describe('nativeLogin against a real OpenID provider', () => {
       }
     });
 
+    it('renews a token that lives less than the buffer halfway through its life, not in a loop', async () => {
+      // 4 s tokens, the default 60 s buffer.
+      const auth = new NativeAuth({ provider, openBrowser: browser() });
+      const refresh = jest.spyOn(provider, 'refresh');
+      try {
+        await auth.login();
+        await sleep(3500);
+        expect(refresh.mock.calls.length).toBeGreaterThanOrEqual(1);
+        expect(refresh.mock.calls.length).toBeLessThanOrEqual(2);
+        expect(auth.isAuthenticated).toBe(true);
+      } finally {
+        refresh.mockRestore();
+        auth.close();
+      }
+    });
+
     it('stops on invalid_grant after the refresh token was revoked: tokens deleted, onReauthRequired called', async () => {
       const store = new MemoryTokenStore();
       const reauth = jest.fn();
@@ -420,6 +444,63 @@ describe('nativeLogin against a real OpenID provider', () => {
         await expect(provider.refresh(tokens.refreshToken!)).rejects.toThrow(TokenRefreshError);
       } finally {
         second.close();
+      }
+    });
+
+    it('never keeps a process alive on its own: a CLI that signed in and returned exits', async () => {
+      const started = Date.now();
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          '-r',
+          'tsconfig-paths/register',
+          join(ROOT, 'test/support/native-idle.main.ts'),
+        ],
+        {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+            ISSUER_URL: idp.issuer,
+            CLIENT_ID: NATIVE_CLIENT.client_id,
+          },
+          timeout: 20_000,
+        },
+      );
+      expect(JSON.parse(stdout)).toEqual({ signedIn: true, refreshable: true });
+      // Its access token lives 4 s: a refresh timer that held the process would keep it past that.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }, 30_000);
+
+    it('is injectable: NativeAuthModule configured by LIVEGATE_OAUTH2__, its refresh stopped when the app closes', async () => {
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        LIVEGATE_OAUTH2__PROVIDER: 'oidc',
+        LIVEGATE_OAUTH2__CLIENT_ID: NATIVE_CLIENT.client_id,
+        LIVEGATE_OAUTH2__ISSUER_URL: idp.issuer,
+        LIVEGATE_OAUTH2__ALLOW_INSECURE_ISSUER: 'true',
+        LIVEGATE_OAUTH2__SCOPES: 'openid email profile offline_access',
+        LIVEGATE_OAUTH2__REFRESH_BUFFER_SECONDS: '3',
+        LIVEGATE_OAUTH2__AUTH_TIMEOUT_SECONDS: '30',
+      });
+      const moduleRef = await Test.createTestingModule({
+        imports: [NativeAuthModule.forRoot({ openBrowser: browser() })],
+      }).compile();
+      const app = await moduleRef.init();
+      try {
+        const auth = app.get(NativeAuth);
+        const { tokens } = await auth.login();
+        expect(auth.user?.subject).toBe('alice');
+        expect(await auth.getAccessToken()).toBe(tokens.accessToken);
+        await app.close();
+        // The refresh would have run 1 s after the login: after close() it does not.
+        await sleep(1800);
+        expect((await auth.tokenStore.load(auth.tokenKey))?.accessToken).toBe(tokens.accessToken);
+      } finally {
+        await app.close();
+        process.env = saved;
       }
     });
 

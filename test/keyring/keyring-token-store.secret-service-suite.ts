@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { createOsKeyring } from '@livegate/state';
 import { KeyringTokenStore, TokenCipher, TokenError } from '@livegate/oauth';
 import { describeTokenStoreContract } from '@livegate/oauth/testing';
+import { OidcTestProvider } from '../support/oidc-test-provider';
 import { SecretServiceTestBus } from '../support/secret-service';
 
 const run = promisify(execFile);
@@ -97,6 +98,75 @@ describe('KeyringTokenStore across processes', () => {
     await expect(other.load('user-2')).rejects.toThrow(TokenError);
     await store.delete('user-2');
   });
+});
+
+describe('native login with the keyring token store', () => {
+  let idp: OidcTestProvider;
+
+  beforeAll(async () => {
+    idp = await OidcTestProvider.start([
+      {
+        client_id: 'native-keyring',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: ['http://127.0.0.1/callback'],
+      },
+    ]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await idp?.stop();
+  });
+
+  /** `npm run demo:native-login` in a process of its own, on this Secret Service. */
+  async function demo(...args: string[]): Promise<string> {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(ROOT, 'apps/demo/scripts/native-login.ts'),
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+          LIVEGATE_DEPLOY__TOKEN_SECRET: SECRET,
+          LIVEGATE_OAUTH2__PROVIDER: 'oidc',
+          LIVEGATE_OAUTH2__CLIENT_ID: 'native-keyring',
+          LIVEGATE_OAUTH2__ISSUER_URL: idp.issuer,
+          LIVEGATE_OAUTH2__ALLOW_INSECURE_ISSUER: 'true',
+          LIVEGATE_OAUTH2__SCOPES: 'openid email profile offline_access',
+          LIVEGATE_OAUTH2__TOKEN_STORE_BACKEND: 'keyring',
+          NATIVE_LOGIN_HEADLESS: 'true',
+        },
+        timeout: 60_000,
+      },
+    );
+    // Never a token: no long opaque or JWT-shaped string in what it prints.
+    expect(stdout).not.toMatch(/[\w-]{32,}/);
+    return stdout;
+  }
+
+  it('signs in in one process and is still signed in in the next; logout clears it for the one after', async () => {
+    const first = await demo();
+    expect(first).toMatch(/Signed in as Alice Example \(oidc\)\./);
+    expect(first).toMatch(/The access token expires at \d{4}-\d\d-\d\dT/);
+
+    const second = await demo();
+    expect(second).toMatch(/Still signed in as alice \(tokens kept by the keyring token store\)\./);
+
+    expect(await demo('--logout')).toMatch(/Signed out/);
+    const keyring = createOsKeyring('livegate-oauth');
+    expect(keyring.get('oauth:tokens:native:oidc')).toBeNull();
+    // Signed out: the next run signs in afresh.
+    expect(await demo()).toMatch(/Signed in as Alice Example/);
+    await demo('--logout');
+  }, 120_000);
 });
 
 // Last: only a prompt unlocks the keyring again.

@@ -1,5 +1,6 @@
 import type { RawEnvironment } from '@livegate/state';
-import { resolveOAuthSettings, type OAuthSettings } from '../oauth.config';
+import { AuthenticationError } from '../oauth.errors';
+import { OAUTH_CONFIG, resolveOAuthSettings, type OAuthSettings } from '../oauth.config';
 import { createProviderFromSettings } from '../providers/create-provider';
 import { createTokenStore, type TokenSecretSetting } from '../token-stores/create-token-store';
 import { NativeAuth, type NativeAuthOptions } from './native-auth';
@@ -26,7 +27,16 @@ export interface NativeAuthSettings
  */
 export function createNativeAuth(
   options: NativeAuthSettings = {},
-  environment?: RawEnvironment,
+  env: NodeJS.ProcessEnv = process.env,
+): NativeAuth {
+  return nativeAuthFrom(options, OAUTH_CONFIG.read(env), env.LIVEGATE_DEPLOY__TOKEN_SECRET);
+}
+
+/** `createNativeAuth` on the raw `LIVEGATE_OAUTH2__` values (as `NativeAuthModule` reads them). */
+export function nativeAuthFrom(
+  options: NativeAuthSettings,
+  environment: RawEnvironment,
+  deployTokenSecret: string | undefined,
 ): NativeAuth {
   const {
     oauthProvider,
@@ -40,15 +50,15 @@ export function createNativeAuth(
     ...explicit
   } = options;
   const settings = resolveOAuthSettings(explicit, environment);
+  if (!tokenStore && settings.tokenStoreBackend === 'redis') {
+    throw new AuthenticationError(
+      'A native login keeps its tokens in memory or the OS keyring: LIVEGATE_OAUTH2__TOKEN_STORE_BACKEND=redis is for servers',
+    );
+  }
   return new NativeAuth({
     provider: oauthProvider ?? createProviderFromSettings(settings),
     tokenStore:
-      tokenStore ??
-      createTokenStore(
-        settings,
-        tokenSecret ?? process.env.LIVEGATE_DEPLOY__TOKEN_SECRET,
-        undefined,
-      ),
+      tokenStore ?? createTokenStore(settings, tokenSecret ?? deployTokenSecret, undefined),
     tokenKey,
     onReauthRequired,
     openBrowser,

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common
 import { ConfigModule } from '@nestjs/config';
 import type { RawEnvironment } from '@livegate/state';
 import { oauthEnvironment } from '../oauth.config';
-import { createNativeAuth, type NativeAuthSettings } from './create-native-auth';
+import { nativeAuthFrom, type NativeAuthSettings } from './create-native-auth';
 import { NativeAuth } from './native-auth';
 
 /** Stops the background refresh when the app closes. */
@@ -28,7 +28,8 @@ export class NativeAuthModule {
       providers: [
         {
           provide: NativeAuth,
-          useFactory: (environment: RawEnvironment) => createNativeAuth(options, environment),
+          useFactory: (environment: RawEnvironment) =>
+            nativeAuthFrom(options, environment, process.env.LIVEGATE_DEPLOY__TOKEN_SECRET),
           inject: [oauthEnvironment.KEY],
         },
         {

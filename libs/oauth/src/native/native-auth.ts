@@ -20,6 +20,8 @@ import {
 export const DEFAULT_REFRESH_BUFFER_SECONDS = 60;
 /** Seconds between two tries when a background refresh failed for a reason other than `invalid_grant`. */
 export const REFRESH_RETRY_SECONDS = 30;
+/** The shortest wait before a background refresh, in ms. */
+const MIN_REFRESH_DELAY_MS = 1000;
 /** The longest delay a Node timer takes (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -44,7 +46,8 @@ export interface NativeAuthOptions extends Omit<NativeLoginOptions, keyof Author
  */
 export class NativeAuth {
   readonly tokenKey: string;
-  private readonly store: TokenStore;
+  /** Where the tokens are kept. */
+  readonly tokenStore: TokenStore;
   private readonly refresher: TokenRefresher;
   private timer: NodeJS.Timeout | undefined;
   private flow: NativeLoginFlow | undefined;
@@ -54,8 +57,8 @@ export class NativeAuth {
 
   constructor(private readonly options: NativeAuthOptions) {
     this.tokenKey = options.tokenKey ?? `native:${options.provider.name}`;
-    this.store = options.tokenStore ?? new MemoryTokenStore();
-    this.refresher = new TokenRefresher(this.store, new MemoryTransientStore(), {
+    this.tokenStore = options.tokenStore ?? new MemoryTokenStore();
+    this.refresher = new TokenRefresher(this.tokenStore, new MemoryTransientStore(), {
       refreshBufferSeconds: options.refreshBufferSeconds ?? DEFAULT_REFRESH_BUFFER_SECONDS,
       onReauthRequired: () => {
         this.signedOut();
@@ -85,7 +88,7 @@ export class NativeAuth {
 
   /** Takes up the tokens a previous run kept; `true` when there are some. */
   async restore(): Promise<boolean> {
-    const tokens = await this.store.load(this.tokenKey);
+    const tokens = await this.tokenStore.load(this.tokenKey);
     if (!tokens) {
       this.signedOut();
       return false;
@@ -106,7 +109,7 @@ export class NativeAuth {
     const flow = nativeLogin({ ...this.options, ...options });
     this.flow = flow;
     const done = flow.result.then(async (result) => {
-      await this.store.save(this.tokenKey, result.tokens);
+      await this.tokenStore.save(this.tokenKey, result.tokens);
       this.authenticated = true;
       this.signedIn = result.user;
       this.schedule(result.tokens);
@@ -131,7 +134,7 @@ export class NativeAuth {
   async getAccessToken(): Promise<string> {
     try {
       const token = await this.refresher.getAccessToken(this.tokenKey, this.provider);
-      const tokens = await this.store.load(this.tokenKey);
+      const tokens = await this.tokenStore.load(this.tokenKey);
       if (tokens) {
         this.schedule(tokens);
       }
@@ -151,14 +154,14 @@ export class NativeAuth {
   async logout(): Promise<void> {
     this.cancel();
     this.clearTimer();
-    const tokens = await this.store.load(this.tokenKey).catch(() => null);
+    const tokens = await this.tokenStore.load(this.tokenKey).catch(() => null);
     if (tokens?.refreshToken) {
       await this.provider.revoke(tokens.refreshToken, 'refresh_token').catch(() => false);
     }
     if (tokens) {
       await this.provider.revoke(tokens.accessToken, 'access_token').catch(() => false);
     }
-    await this.store.delete(this.tokenKey);
+    await this.tokenStore.delete(this.tokenKey);
     this.signedOut();
   }
 
@@ -187,10 +190,13 @@ export class NativeAuth {
       return;
     }
     const buffer = (this.options.refreshBufferSeconds ?? DEFAULT_REFRESH_BUFFER_SECONDS) * 1000;
-    const due = delayMs ?? tokens.expiresAt - buffer - Date.now();
+    const remaining = tokens.expiresAt - Date.now();
+    // A token that lives less than the buffer is renewed halfway through its life, not at once
+    // (which would renew it again and again).
+    const due = delayMs ?? (remaining > buffer ? remaining - buffer : remaining / 2);
     this.timer = setTimeout(
       () => void this.backgroundRefresh(),
-      Math.min(Math.max(due, 0), MAX_TIMER_MS),
+      Math.min(Math.max(due, MIN_REFRESH_DELAY_MS), MAX_TIMER_MS),
     );
     this.timer.unref();
   }
@@ -206,7 +212,7 @@ export class NativeAuth {
         return;
       }
       // The provider is away or answered oddly: keep the tokens and try again a little later.
-      const tokens = await this.store.load(this.tokenKey).catch(() => null);
+      const tokens = await this.tokenStore.load(this.tokenKey).catch(() => null);
       if (tokens) {
         this.schedule(tokens, REFRESH_RETRY_SECONDS * 1000);
       }
