@@ -26,6 +26,9 @@ export const REDIS_PROBE_INTERVAL_MS = 100;
 export const REDIS_HEALTH_TIMEOUT_MS = 500;
 
 /** What `StateBackendUnavailableError` says on Redis: the driver's words stay in its `cause`. */
+/** How long `close()` waits for a QUIT before it drops a connection, in ms. */
+const QUIT_TIMEOUT_MS = 1000;
+
 const UNAVAILABLE_MESSAGE = 'The Redis state backend is unavailable';
 const CLOSED_MESSAGE = 'The Redis state backend is closed';
 
@@ -407,10 +410,16 @@ export class RedisConnection extends StateRedisConnection {
     await Promise.allSettled(
       [...this.owned].map(async (client) => {
         if (client.status === 'ready') {
-          await client.quit();
-        } else {
-          client.disconnect();
+          // QUIT lets Redis finish what was sent; a connection that dies meanwhile would
+          // otherwise reconnect, so it is disconnected (no more reconnects) in any case.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            client.quit(),
+            new Promise((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS))),
+          ]).catch(() => undefined);
+          clearTimeout(timer);
         }
+        client.disconnect();
       }),
     );
     this.owned.clear();
