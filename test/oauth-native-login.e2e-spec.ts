@@ -341,6 +341,10 @@ describe('nativeLogin against a real OpenID provider', () => {
     expect(pages[0].body).toContain('Sign-in failed');
     expect(pages[0].body).not.toContain('<b>');
     expectStaticPage(pages[0]);
+    const port = Number(new URL(flow.redirectUri!).port);
+    await waitFor(async () => !(await accepts('127.0.0.1', port)), {
+      description: 'the callback server closed after the failure',
+    });
   });
 
   it('ends with AuthenticationError when the browser cannot be opened', async () => {
