@@ -26,6 +26,8 @@ module.exports = {
     '^@livegate/auth/testing$': '<rootDir>/libs/auth/src/testing',
     '^@livegate/oauth$': '<rootDir>/libs/oauth/src',
     '^@livegate/oauth/testing$': '<rootDir>/libs/oauth/src/testing',
+    '^@livegate/live-auth$': '<rootDir>/libs/live-auth/src',
+    '^@livegate/live-auth/testing$': '<rootDir>/libs/live-auth/src/testing',
   },
   testTimeout: 20000,
   verbose: true,

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The libraries, each after the ones it depends on. */
-export const LIBRARIES = ['state', 'auth', 'oauth'];
+export const LIBRARIES = ['state', 'auth', 'oauth', 'live-auth'];
 
 const PACKAGES_DIRECTORY = join(ROOT, 'dist', 'packages');
 

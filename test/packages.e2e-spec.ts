@@ -19,7 +19,7 @@ const CONSUMER_SOURCE = join(__dirname, 'consumers', 'consumer-app.ts');
 /** npm's cache, shared by every install of every run (CI may point it elsewhere). */
 const NPM_CACHE = process.env.LIVEGATE_NPM_CACHE ?? join(homedir(), '.npm');
 
-const LIBRARIES = ['state', 'auth', 'oauth'] as const;
+const LIBRARIES = ['state', 'auth', 'oauth', 'live-auth'] as const;
 type Library = (typeof LIBRARIES)[number];
 
 interface Manifest {
@@ -131,6 +131,7 @@ describe.each(LIBRARIES)('the @livegate/%s tarball', (library) => {
         state: ['@napi-rs/keyring', 'better-sqlite3-multiple-ciphers', 'fast-check', 'ioredis'],
         auth: ['@nestjs/websockets', 'socket.io'],
         oauth: [],
+        'live-auth': ['better-sqlite3-multiple-ciphers', 'pg'],
       }[library],
     );
     expect(Object.keys(manifest.dependencies ?? {})).toEqual(
@@ -138,6 +139,7 @@ describe.each(LIBRARIES)('the @livegate/%s tarball', (library) => {
         state: [],
         auth: ['@livegate/state'],
         oauth: ['@livegate/auth', '@livegate/state', 'jose', 'openid-client'],
+        'live-auth': ['@livegate/auth', '@livegate/state'],
       }[library],
     );
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTH_ENV_VARIABLES } from '@livegate/auth';
+import { LIVE_AUTH_ENV_VARIABLES } from '@livegate/live-auth';
 import { OAUTH_ENV_VARIABLES } from '@livegate/oauth';
 import { STATE_ENV_VARIABLES } from '@livegate/state';
 
@@ -24,6 +25,7 @@ const READMES: [string, Variables][] = [
   ['libs/state/README.md', STATE_ENV_VARIABLES],
   ['libs/auth/README.md', AUTH_ENV_VARIABLES],
   ['libs/oauth/README.md', OAUTH_ENV_VARIABLES],
+  ['libs/live-auth/README.md', LIVE_AUTH_ENV_VARIABLES],
 ];
 
 describe.each(READMES)('the configuration tables of %s', (readme, variables) => {

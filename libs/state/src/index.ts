@@ -161,6 +161,11 @@ export {
   type SqliteStateBackend,
 } from './backends/sqlite/sqlite.backend';
 export {
+  SqliteDatabase,
+  type SqliteDatabaseOptions,
+  type SqliteNames,
+} from './backends/sqlite/sqlite-database';
+export {
   createOsKeyring,
   KEYRING_SERVICE,
   type OsKeyring,

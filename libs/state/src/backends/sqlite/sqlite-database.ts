@@ -36,6 +36,26 @@ export const BUSY_TIMEOUT_MS = 200;
 /** The first 16 bytes of every unencrypted SQLite database. */
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
 
+/** How open-time errors name the database and the settings behind it. */
+export interface SqliteNames {
+  /** What the database is, after "The": `SQLite state database`. */
+  database: string;
+  /** The setting that gives its path. */
+  path: string;
+  /** The setting that gives its key. */
+  key: string;
+  /** The setting that turns encryption off. */
+  encrypted: string;
+}
+
+/** The state backend's names: `LIVEGATE_DEPLOY__SQLITE_*`. */
+export const STATE_SQLITE_NAMES: SqliteNames = {
+  database: 'SQLite state database',
+  path: 'LIVEGATE_DEPLOY__SQLITE_PATH (the sqlitePath option)',
+  key: 'LIVEGATE_DEPLOY__SQLITE_KEY',
+  encrypted: 'LIVEGATE_DEPLOY__SQLITE_ENCRYPTED',
+};
+
 export interface SqliteDatabaseOptions {
   /** The database file. */
   path: string;
@@ -46,6 +66,13 @@ export interface SqliteDatabaseOptions {
   /** Where keys may be kept besides the key file; `null` never uses a keyring. */
   keyring: SqliteKeyring | null;
   busyTimeoutMs?: number;
+  /** How errors name the database and its settings. Default `STATE_SQLITE_NAMES`. */
+  names?: SqliteNames;
+  /**
+   * Brings the schema up to date once the database is open. Default: the state backend's schema;
+   * `null` for a database whose schema someone else manages (the user store's migrations).
+   */
+  migrate?: ((connection: Connection) => void) | null;
 }
 
 function loadDriver(): typeof BetterSqlite3 {
@@ -145,9 +172,14 @@ const SPECIAL_FILESYSTEMS = new Map<number, string>([
 ]);
 
 /** The boot error for a database path that cannot work, naming where the path came from. */
-function unusablePath(path: string, reason: string, cause?: unknown): StateConfigurationError {
+function unusablePath(
+  names: SqliteNames,
+  path: string,
+  reason: string,
+  cause?: unknown,
+): StateConfigurationError {
   return new StateConfigurationError(
-    `LIVEGATE_DEPLOY__SQLITE_PATH (the sqlitePath option) cannot be used: ${path} ${reason}`,
+    `${names.path} cannot be used: ${path} ${reason}`,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -199,7 +231,7 @@ function specialFilesystemOf(directory: string): string | null {
  * that names the variable. Directories are made one by one, because a recursive `mkdir` under
  * /proc never returns.
  */
-function prepareDirectory(path: string): void {
+function prepareDirectory(path: string, names: SqliteNames): void {
   const directory = dirname(path);
   const missing: string[] = [];
   let existing = directory;
@@ -211,12 +243,18 @@ function prepareDirectory(path: string): void {
       const code = errorCode(error);
       // ENOTDIR: some component above is a file; walking up finds it.
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
-        throw unusablePath(path, `cannot be reached: ${existing} cannot be read (${code})`, error);
+        throw unusablePath(
+          names,
+          path,
+          `cannot be reached: ${existing} cannot be read (${code})`,
+          error,
+        );
       }
     }
     if (stats) {
       if (!stats.isDirectory()) {
         throw unusablePath(
+          names,
           path,
           `is under ${existing}, which is ${fileKind(stats)}, not a directory`,
         );
@@ -233,6 +271,7 @@ function prepareDirectory(path: string): void {
   const filesystem = specialFilesystemOf(existing);
   if (filesystem !== null) {
     throw unusablePath(
+      names,
       path,
       `is on a ${filesystem} filesystem (${existing}), which cannot hold a database file`,
     );
@@ -245,6 +284,7 @@ function prepareDirectory(path: string): void {
         continue;
       }
       throw unusablePath(
+        names,
         path,
         `cannot be created: making its directory ${parent} failed (${errorCode(error)})`,
         error,
@@ -255,6 +295,7 @@ function prepareDirectory(path: string): void {
     accessSync(directory, fsConstants.W_OK | fsConstants.X_OK);
   } catch (error) {
     throw unusablePath(
+      names,
       path,
       `is in ${directory}, which this process cannot write to (${errorCode(error)})`,
       error,
@@ -267,7 +308,7 @@ function prepareDirectory(path: string): void {
  * them is opened: each must be missing or a regular file that can be read and written. A named
  * pipe among them would block the boot forever in `open`.
  */
-function checkDatabaseFiles(path: string): Stats | null {
+function checkDatabaseFiles(path: string, names: SqliteNames): Stats | null {
   let stats: Stats | null = null;
   for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}.key`]) {
     let fileStats: Stats | null;
@@ -275,6 +316,7 @@ function checkDatabaseFiles(path: string): Stats | null {
       fileStats = statOrNull(file);
     } catch (error) {
       throw unusablePath(
+        names,
         path,
         `cannot be used: ${file} cannot be read (${errorCode(error)})`,
         error,
@@ -282,6 +324,7 @@ function checkDatabaseFiles(path: string): Stats | null {
     }
     if (fileStats && !fileStats.isFile()) {
       throw unusablePath(
+        names,
         path,
         file === path
           ? `is ${fileKind(fileStats)}, not a database file`
@@ -293,6 +336,7 @@ function checkDatabaseFiles(path: string): Stats | null {
         accessSync(file, fsConstants.R_OK | (file.endsWith('.key') ? 0 : fsConstants.W_OK));
       } catch (error) {
         throw unusablePath(
+          names,
           path,
           `cannot be used: this process cannot ${file.endsWith('.key') ? 'read' : 'read and write'} ${file} (${errorCode(error)})`,
           error,
@@ -320,12 +364,16 @@ function readHeader(path: string): Buffer {
  * Keys a connection with SQLCipher. Refuses to go on when the driver has no SQLCipher support, so
  * a missing cipher can never leave a database unencrypted.
  */
-export function applyKey(connection: Pick<Connection, 'pragma' | 'key'>, key: string): void {
+export function applyKey(
+  connection: Pick<Connection, 'pragma' | 'key'>,
+  key: string,
+  names: SqliteNames = STATE_SQLITE_NAMES,
+): void {
   connection.pragma(`cipher = 'sqlcipher'`);
   if (connection.pragma('cipher', { simple: true }) !== 'sqlcipher') {
     throw new StateConfigurationError(
-      'This build of better-sqlite3-multiple-ciphers cannot encrypt with SQLCipher; the SQLite ' +
-        'state database will not be opened unencrypted (set LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false ' +
+      `This build of better-sqlite3-multiple-ciphers cannot encrypt with SQLCipher; the ` +
+        `${names.database} will not be opened unencrypted (set ${names.encrypted}=false ` +
         'only if an unencrypted database is really wanted)',
     );
   }
@@ -361,36 +409,38 @@ export class SqliteDatabase {
    */
   static open(options: SqliteDatabaseOptions): SqliteDatabase {
     const path = resolve(options.path);
+    const names = options.names ?? STATE_SQLITE_NAMES;
     const encrypted = options.encrypted ?? true;
     const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     if (!encrypted && options.key !== undefined) {
       throw new StateConfigurationError(
-        'A SQLite key is set but encryption is turned off (LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false); ' +
+        `A SQLite key is set but encryption is turned off (${names.encrypted}=false); ` +
           'remove one of the two',
       );
     }
     const Driver = loadDriver();
 
-    prepareDirectory(path);
-    const stats = checkDatabaseFiles(path);
+    prepareDirectory(path, names);
+    const stats = checkDatabaseFiles(path, names);
     const resolvedKey = encrypted
       ? resolveSqliteKey({
           databasePath: path,
           explicitKey: options.key,
           keyring: options.keyring,
           databaseExists: stats !== null,
+          keySetting: options.names ? names.key : undefined,
         })
       : null;
     const key = resolvedKey?.key;
 
     if (stats) {
-      SqliteDatabase.verifyExisting(Driver, path, key, busyTimeoutMs);
+      SqliteDatabase.verifyExisting(Driver, path, key, busyTimeoutMs, names);
     } else {
       // Created here so that it is owner-only from the start; the WAL files inherit its mode.
       try {
         closeSync(openSync(path, 'wx', 0o600));
       } catch (error) {
-        throw unusablePath(path, `cannot be created (${errorCode(error)})`, error);
+        throw unusablePath(names, path, `cannot be created (${errorCode(error)})`, error);
       }
     }
 
@@ -398,19 +448,20 @@ export class SqliteDatabase {
     try {
       connection = new Driver(path, { fileMustExist: true, timeout: busyTimeoutMs });
       if (key !== undefined) {
-        applyKey(connection, key);
+        applyKey(connection, key, names);
       }
       if (connection.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
-        throw new StateConfigurationError(`The SQLite state database ${path} cannot use WAL mode`);
+        throw new StateConfigurationError(`The ${names.database} ${path} cannot use WAL mode`);
       }
       // In WAL mode a commit survives a crash of the process; only a power cut may lose the
       // last commits (never the database), which is worth skipping an fsync per write.
       connection.pragma('synchronous = NORMAL');
       connection.pragma('foreign_keys = ON');
-      migrateSchema(connection);
+      const migrate = options.migrate === undefined ? migrateSchema : options.migrate;
+      migrate?.(connection);
       if (encrypted && readHeader(path).equals(PLAINTEXT_HEADER)) {
         throw new StateConfigurationError(
-          `The SQLite state database ${path} was written unencrypted; refusing to use it`,
+          `The ${names.database} ${path} was written unencrypted; refusing to use it`,
         );
       }
       return new SqliteDatabase(connection, path, encrypted, resolvedKey?.source ?? null);
@@ -422,7 +473,7 @@ export class SqliteDatabase {
           rmSync(file, { force: true });
         }
       }
-      throw SqliteDatabase.openError(error, path, encrypted);
+      throw SqliteDatabase.openError(error, path, encrypted, names);
     }
   }
 
@@ -432,19 +483,20 @@ export class SqliteDatabase {
     path: string,
     key: string | undefined,
     busyTimeoutMs: number,
+    names: SqliteNames,
   ): void {
     const header = readHeader(path);
     const plaintext = header.equals(PLAINTEXT_HEADER);
     if (key !== undefined && plaintext) {
       throw new StateConfigurationError(
-        `The SQLite state database ${path} is not encrypted. Refusing to open it with a key; set ` +
-          `LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false to use it unencrypted. The file was left unchanged.`,
+        `The ${names.database} ${path} is not encrypted. Refusing to open it with a key; set ` +
+          `${names.encrypted}=false to use it unencrypted. The file was left unchanged.`,
       );
     }
     if (key === undefined && header.length > 0 && !plaintext) {
       throw new StateConfigurationError(
-        `The SQLite state database ${path} is encrypted or is not an SQLite database, and ` +
-          `encryption is turned off (LIVEGATE_DEPLOY__SQLITE_ENCRYPTED=false). The file was left unchanged.`,
+        `The ${names.database} ${path} is encrypted or is not an SQLite database, and ` +
+          `encryption is turned off (${names.encrypted}=false). The file was left unchanged.`,
       );
     }
     const sideFiles = [`${path}-wal`, `${path}-shm`];
@@ -453,13 +505,13 @@ export class SqliteDatabase {
     try {
       probe = new Driver(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
       if (key !== undefined) {
-        applyKey(probe, key);
+        applyKey(probe, key, names);
       }
       probe.prepare('SELECT count(*) FROM sqlite_schema').get();
       const check = probe.pragma('quick_check', { simple: true });
       if (check !== 'ok') {
         throw new StateConfigurationError(
-          `The SQLite state database ${path} is corrupt (${firstProblem(check)}). The file was left unchanged.`,
+          `The ${names.database} ${path} is corrupt (${firstProblem(check)}). The file was left unchanged.`,
         );
       }
     } catch (error) {
@@ -473,13 +525,18 @@ export class SqliteDatabase {
           rmSync(file, { force: true });
         }
       }
-      throw SqliteDatabase.openError(error, path, key !== undefined);
+      throw SqliteDatabase.openError(error, path, key !== undefined, names);
     } finally {
       probe?.close();
     }
   }
 
-  private static openError(error: unknown, path: string, encrypted: boolean): unknown {
+  private static openError(
+    error: unknown,
+    path: string,
+    encrypted: boolean,
+    names: SqliteNames,
+  ): unknown {
     if (error instanceof StateError) {
       return error;
     }
@@ -487,10 +544,10 @@ export class SqliteDatabase {
     if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
       return new StateConfigurationError(
         encrypted
-          ? `The SQLite state database ${path} cannot be opened: the key does not match or the ` +
-              `file is corrupt (${code}). Check LIVEGATE_DEPLOY__SQLITE_KEY or the key file ` +
+          ? `The ${names.database} ${path} cannot be opened: the key does not match or the ` +
+              `file is corrupt (${code}). Check ${names.key} or the key file ` +
               `${path}.key. The file was left unchanged.`
-          : `The SQLite state database ${path} is corrupt or not an SQLite database (${code}). ` +
+          : `The ${names.database} ${path} is corrupt or not an SQLite database (${code}). ` +
               `The file was left unchanged.`,
         { cause: error },
       );
@@ -499,13 +556,13 @@ export class SqliteDatabase {
       const mapped = toStateError(error);
       if (mapped instanceof StateError) {
         return new StateConfigurationError(
-          `The SQLite state database ${path} cannot be opened: ${mapped.message}`,
+          `The ${names.database} ${path} cannot be opened: ${mapped.message}`,
           { cause: error },
         );
       }
     }
     return new StateConfigurationError(
-      `The SQLite state database ${path} cannot be opened: ${(error as Error)?.message ?? error}`,
+      `The ${names.database} ${path} cannot be opened: ${(error as Error)?.message ?? error}`,
       { cause: error },
     );
   }

@@ -73,6 +73,8 @@ export function resolveSqliteKey(options: {
   explicitKey?: string;
   keyring: SqliteKeyring | null;
   databaseExists: boolean;
+  /** The setting that gives the key, in the "no key found" error. Default the state backend's. */
+  keySetting?: string;
 }): SqliteKey {
   const { databasePath, explicitKey, databaseExists } = options;
   if (explicitKey !== undefined) {
@@ -104,7 +106,7 @@ export function resolveSqliteKey(options: {
   if (databaseExists) {
     throw new StateConfigurationError(
       `The SQLite database ${databasePath} exists but no key for it was found: set ` +
-        `LIVEGATE_DEPLOY__SQLITE_KEY (or the sqliteKey option), or restore its key file ` +
+        `${options.keySetting ?? 'LIVEGATE_DEPLOY__SQLITE_KEY (or the sqliteKey option)'}, or restore its key file ` +
         `${keyFile}${keyring ? ` or the OS keyring entry ${KEYRING_SERVICE}/${account}` : ''}. ` +
         `No new key is generated while the database exists; the file was left unchanged.`,
     );
