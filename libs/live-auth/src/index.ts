@@ -32,3 +32,16 @@ export { TypeOrmUserStore } from './store/typeorm-user.store';
 export { USER_STORE_ENTITIES, USER_MIGRATIONS_TABLE } from './store/user-tables';
 export { USER_STORE_MIGRATIONS } from './store/migrations';
 export { MIGRATION_LOCK_KEY, runMigrationsLocked } from './store/migration-lock';
+
+// The local identity provider
+export { LocalIdpController } from './local-idp/local-idp.controller';
+export type { LocalIdpOptions } from './local-idp/local-idp.options';
+export { DEFAULT_LOGIN_LIMITS, LoginThrottle, type LoginLimits } from './local-idp/login-throttle';
+export {
+  ARGON2ID_MINIMUM,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  PasswordHasher,
+  parsePassword,
+  type PasswordHasherOptions,
+} from './local-idp/password-hasher';

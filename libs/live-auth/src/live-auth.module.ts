@@ -15,6 +15,9 @@ import {
   type LiveAuthSettings,
 } from './live-auth.config';
 import { LIVE_AUTH_OPTIONS } from './live-auth.constants';
+import { LocalIdpController } from './local-idp/local-idp.controller';
+import { LOCAL_IDP_OPTIONS, type LocalIdpOptions } from './local-idp/local-idp.options';
+import { PasswordHasher } from './local-idp/password-hasher';
 import { createUserStore, type UserStoreOptions } from './store/create-user-store';
 import { UserStore } from './users/user-store';
 
@@ -22,11 +25,17 @@ import { UserStore } from './users/user-store';
 export interface LiveAuthModuleOptions
   extends Partial<LiveAuthSettings>, Pick<UserStoreOptions, 'dataSource' | 'keyring'> {
   /** A user store of your own instead of the configured one. */
-  userStore?: LiveAuthSettings['userStore'];
   store?: UserStore;
+  /**
+   * Mounts the local identity provider (`POST /auth/local/...`): `true`, or its options. Needs
+   * `AuthModule` (sessions) and `StateModule` (rate limits on the transient store).
+   */
+  localIdp?: boolean | LocalIdpOptions;
 }
 
 export interface LiveAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** As `forRoot`'s; known when the module is built, so not part of the factory's result. */
+  localIdp?: boolean | LocalIdpOptions;
   inject?: FactoryProvider['inject'];
   useFactory: (...args: never[]) => LiveAuthModuleOptions | Promise<LiveAuthModuleOptions>;
 }
@@ -48,7 +57,7 @@ class UserStoreLifecycle implements OnApplicationShutdown {
 @Module({})
 export class LiveAuthModule {
   static forRoot(options: LiveAuthModuleOptions = {}): DynamicModule {
-    return this.create([{ provide: LIVE_AUTH_OPTIONS, useValue: options }]);
+    return this.create([{ provide: LIVE_AUTH_OPTIONS, useValue: options }], [], options.localIdp);
   }
 
   static forRootAsync(options: LiveAuthModuleAsyncOptions): DynamicModule {
@@ -61,17 +70,27 @@ export class LiveAuthModule {
         },
       ],
       options.imports,
+      options.localIdp,
     );
   }
 
   private static create(
     optionProviders: Provider[],
     imports: NonNullable<ModuleMetadata['imports']> = [],
+    localIdp: boolean | LocalIdpOptions = false,
   ): DynamicModule {
+    const idp = localIdp === false ? undefined : localIdp === true ? {} : localIdp;
     return {
       module: LiveAuthModule,
       imports: [ConfigModule.forFeature(liveAuthEnvironment), ...imports],
+      controllers: idp ? [LocalIdpController] : [],
       providers: [
+        ...(idp
+          ? [
+              { provide: LOCAL_IDP_OPTIONS, useValue: idp },
+              { provide: PasswordHasher, useValue: new PasswordHasher(idp.hashing) },
+            ]
+          : []),
         ...optionProviders,
         {
           provide: UserStore,
@@ -79,7 +98,7 @@ export class LiveAuthModule {
             if (options.store) {
               return options.store;
             }
-            const { dataSource, keyring, store: _store, ...explicit } = options;
+            const { dataSource, keyring, store: _store, localIdp: _idp, ...explicit } = options;
             const settings = resolveLiveAuthSettings(explicit, environment);
             return createUserStore({ ...settings, dataSource, keyring });
           },
@@ -87,7 +106,7 @@ export class LiveAuthModule {
         },
         UserStoreLifecycle,
       ],
-      exports: [UserStore],
+      exports: idp ? [UserStore, PasswordHasher] : [UserStore],
     };
   }
 }
