@@ -139,7 +139,7 @@ describe.each(LIBRARIES)('the @livegate/%s tarball', (library) => {
         state: [],
         auth: ['@livegate/state'],
         oauth: ['@livegate/auth', '@livegate/state', 'jose', 'openid-client'],
-        'live-auth': ['@livegate/auth', '@livegate/state'],
+        'live-auth': ['@livegate/auth', '@livegate/oauth', '@livegate/state', '@node-rs/argon2'],
       }[library],
     );
   });

@@ -45,3 +45,6 @@ export {
   parsePassword,
   type PasswordHasherOptions,
 } from './local-idp/password-hasher';
+
+// OAuth logins on the user store
+export { UserStoreLoginUsers } from './oauth/user-store-login-users';

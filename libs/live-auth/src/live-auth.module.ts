@@ -15,9 +15,11 @@ import {
   type LiveAuthSettings,
 } from './live-auth.config';
 import { LIVE_AUTH_OPTIONS } from './live-auth.constants';
+import { OAuthLoginUsers } from '@livegate/oauth';
 import { LocalIdpController } from './local-idp/local-idp.controller';
 import { LOCAL_IDP_OPTIONS, type LocalIdpOptions } from './local-idp/local-idp.options';
 import { PasswordHasher } from './local-idp/password-hasher';
+import { UserStoreLoginUsers } from './oauth/user-store-login-users';
 import { createUserStore, type UserStoreOptions } from './store/create-user-store';
 import { UserStore } from './users/user-store';
 
@@ -50,9 +52,10 @@ class UserStoreLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * The persistent users of live auth: `UserStore` on an encrypted SQLite file by default,
+ * The persistent users of live auth (global): `UserStore` on an encrypted SQLite file by default,
  * PostgreSQL (`USER_STORE=postgres`, `DATABASE_URL`) in production, or the app's `DataSource`,
- * its schema brought up to date by the shipped migrations before the app starts.
+ * its schema brought up to date by the shipped migrations before the app starts. OAuth logins
+ * (`@livegate/oauth`) find or create their user row through `OAuthLoginUsers`.
  */
 @Module({})
 export class LiveAuthModule {
@@ -82,6 +85,8 @@ export class LiveAuthModule {
     const idp = localIdp === false ? undefined : localIdp === true ? {} : localIdp;
     return {
       module: LiveAuthModule,
+      // Global, so that OAuthModule's callback finds OAuthLoginUsers wherever it is imported.
+      global: true,
       imports: [ConfigModule.forFeature(liveAuthEnvironment), ...imports],
       controllers: idp ? [LocalIdpController] : [],
       providers: [
@@ -105,8 +110,13 @@ export class LiveAuthModule {
           inject: [LIVE_AUTH_OPTIONS, liveAuthEnvironment.KEY],
         },
         UserStoreLifecycle,
+        {
+          provide: OAuthLoginUsers,
+          useFactory: (store: UserStore) => new UserStoreLoginUsers(store),
+          inject: [UserStore],
+        },
       ],
-      exports: idp ? [UserStore, PasswordHasher] : [UserStore],
+      exports: idp ? [UserStore, OAuthLoginUsers, PasswordHasher] : [UserStore, OAuthLoginUsers],
     };
   }
 }

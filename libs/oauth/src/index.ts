@@ -31,6 +31,9 @@ export {
   type OAuthErrorContext,
 } from './oauth.errors';
 
+// Mapping logins to the app's own users
+export { OAuthLoginUsers, type OAuthLoginUser } from './routes/oauth-login-users';
+
 // PKCE
 export { PKCE_VERIFIER_MAX_LENGTH, PKCE_VERIFIER_MIN_LENGTH, PkceChallenge } from './flow/pkce';
 

@@ -6,6 +6,7 @@ import {
   HttpCode,
   Inject,
   Logger,
+  Optional,
   Param,
   Post,
   Query,
@@ -34,6 +35,7 @@ import { OidcProvider } from '../providers/oidc.provider';
 import { TokenStore } from '../token-stores/token-store';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { errorPage, noStore } from './response-headers';
+import { OAuthLoginUsers } from './oauth-login-users';
 import { assertSameOrigin } from './same-origin';
 
 interface RequestLike {
@@ -65,6 +67,7 @@ export class OAuthController {
     private readonly transient: TransientStore,
     private readonly sessions: SessionStore,
     private readonly refresher: TokenRefresher,
+    @Optional() private readonly users?: OAuthLoginUsers,
   ) {
     this.transactions = new LoginTransactions(transient, oauth.settings.stateMaxAgeSeconds);
   }
@@ -194,13 +197,16 @@ export class OAuthController {
         callbackUrl,
         transaction,
       );
-      const userId = `${provider.name}:${user.subject}`;
+      const known = this.users ? await this.users.signIn(provider.name, user) : undefined;
+      const userId = known?.userId ?? `${provider.name}:${user.subject}`;
       const session = await this.logins.login(request, reply, {
         userId,
+        ...(known?.roles ? { roles: known.roles } : {}),
+        ...(known?.claims ? { claims: known.claims } : {}),
         ...(user.email ? { email: user.email } : {}),
         emailVerified: user.emailVerified,
         metadata: {
-          user_info: user.raw,
+          user_info: known?.displayName ? { ...user.raw, name: known.displayName } : user.raw,
           provider: provider.name,
           issuer: user.issuer,
           ...(providerSessionId ? { provider_session_id: providerSessionId } : {}),
@@ -358,7 +364,12 @@ export class OAuthController {
       throw new AuthHttpException(400, 'invalid_input', 'This logout token was already used');
     }
     const userId = logout.subject
-      ? `${provider.name}:${logout.subject}`
+      ? this.users
+        ? await this.users.userIdOf(provider.name, {
+            issuer: logout.issuer,
+            subject: logout.subject,
+          })
+        : `${provider.name}:${logout.subject}`
       : await this.transient.get(sidKey(provider.name, logout.providerSessionId!));
     if (!userId) {
       return { deleted: 0 };

@@ -1,0 +1,120 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuthModule } from '@livegate/auth';
+import { LiveAuthModule, UserStore } from '@livegate/live-auth';
+import { OAuthModule } from '@livegate/oauth';
+import { StateModule } from '@livegate/state';
+import { freePort } from '@livegate/state/testing';
+import { OidcTestProvider } from './support/oidc-test-provider';
+import { PLATFORMS, startApp } from './support/platform';
+
+// An OAuth login finds or creates the user row of its provider identity, and the session is the
+// row's: its id, its claims; a disabled user gets no session.
+
+describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => {
+  let idp: OidcTestProvider;
+  let app: INestApplication;
+  let base: string;
+  let folder: string;
+  let users: UserStore;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'livegate-oauth-users-'));
+    const port = await freePort();
+    const callback = `http://127.0.0.1:${port}/auth/callback`;
+    idp = await OidcTestProvider.start([
+      { client_id: 'users-app', client_secret: 'users-app-secret', redirect_uris: [callback] },
+    ]);
+    ({ app, base } = await startApp(
+      [
+        StateModule.forRoot({ backend: 'memory' }),
+        AuthModule.forRoot({
+          enabled: true,
+          tokenSecret: 'oauth-users-secret-of-at-least-32-chars',
+          secureCookies: false,
+          defaultRoles: ['viewer'],
+        }),
+        OAuthModule.forRoot({
+          provider: 'oidc',
+          clientId: 'users-app',
+          clientSecret: 'users-app-secret',
+          issuerUrl: idp.issuer,
+          allowInsecureIssuer: true,
+          redirectUri: callback,
+        }),
+        LiveAuthModule.forRoot({ sqlitePath: join(folder, 'users.db'), keyring: null }),
+      ],
+      platform,
+      port,
+    ));
+    users = app.get(UserStore);
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await idp?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** A whole login as alice; the callback's answer and the session cookie, if any. */
+  async function signIn() {
+    const start = await fetch(`${base}/auth/login`, { redirect: 'manual' });
+    const transaction = start.headers.getSetCookie()[0].split(';')[0];
+    const callback = await idp.login(start.headers.get('location')!);
+    const finished = await fetch(callback, {
+      headers: { cookie: transaction },
+      redirect: 'manual',
+    });
+    const cookie = finished.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('livegate_session='))
+      ?.split(';')[0];
+    return { finished, cookie };
+  }
+
+  const status = async (cookie: string) =>
+    (await (await fetch(`${base}/auth/status`, { headers: { cookie } })).json()) as {
+      authenticated: boolean;
+      user_id: string;
+      roles: string[];
+    };
+
+  it('creates the user row at the first login and signs in as it again at the next', async () => {
+    const first = await signIn();
+    expect(first.finished.status).toBe(303);
+    const row = await users.findByIdentity({ issuer: idp.issuer, subject: 'alice' });
+    expect(row).toMatchObject({
+      username: 'alice',
+      displayName: 'Alice Example',
+      passwordHash: null,
+    });
+    expect(await status(first.cookie!)).toMatchObject({
+      authenticated: true,
+      user_id: row!.id,
+      roles: ['viewer'],
+    });
+
+    const second = await signIn();
+    expect((await status(second.cookie!)).user_id).toBe(row!.id);
+    expect((await users.listUsers()).users).toHaveLength(1);
+  });
+
+  it('gives the session the row’s claims, and no session to a disabled user', async () => {
+    const row = (await users.findByIdentity({ issuer: idp.issuer, subject: 'alice' }))!;
+    await users.updateClaims(row.id, () => [
+      { type: 'role', value: 'admin' },
+      { type: 'tier', value: 'beta' },
+    ]);
+    const granted = await signIn();
+    expect((await status(granted.cookie!)).roles.sort()).toEqual(['admin']);
+
+    await users.setDisabled(row.id, true);
+    const refused = await signIn();
+    expect(refused.finished.status).toBe(400);
+    expect(await refused.finished.text()).toContain('This account is disabled');
+    expect(refused.cookie).toBeUndefined();
+    await users.setDisabled(row.id, false);
+  });
+});
