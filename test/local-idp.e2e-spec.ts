@@ -38,6 +38,7 @@ describe.each(PLATFORMS)('the local identity provider on %s', (platform) => {
           tokenSecret: 'local-idp-secret-of-at-least-32-characters',
           secureCookies: false,
           defaultRoles: ['viewer'],
+          adminUsers: ['local:grace'],
         }),
         LiveAuthModule.forRoot({
           sqlitePath: join(folder, 'users.db'),
@@ -241,6 +242,15 @@ describe.each(PLATFORMS)('the local identity provider on %s', (platform) => {
       });
     }
     expect((await post('revoke', { token: 5 })).status).toBe(400);
+  });
+
+  it('makes the users ADMIN_USERS names as local:<username> admins at login, and no one else', async () => {
+    await register('Grace');
+    const grace = await post('login', { username: 'grace', password: PASSWORD });
+    expect(((await grace.json()) as { roles: string[] }).roles.sort()).toEqual(['admin', 'viewer']);
+    await register('local-grace');
+    const other = await post('login', { username: 'local-grace', password: PASSWORD });
+    expect(await other.json()).toMatchObject({ roles: ['viewer'] });
   });
 
   it('rehashes a password stored with weaker parameters at the next login', async () => {

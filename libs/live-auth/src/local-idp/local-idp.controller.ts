@@ -207,9 +207,13 @@ export class LocalIdpController {
 
   private loginOf(user: UserRecord) {
     const roles = user.claims.filter((claim) => claim.type === 'role').map((claim) => claim.value);
+    // ADMIN_USERS names local users as `local:<username>` (the normalized form).
+    if (this.logins.isAdminLogin({ userId: `local:${parseUsername(user.username).normalized}` })) {
+      roles.push(...(roles.length > 0 ? [] : this.auth.options.defaultRoles), 'admin');
+    }
     return {
       userId: user.id,
-      ...(roles.length > 0 ? { roles } : {}),
+      ...(roles.length > 0 ? { roles: [...new Set(roles)] } : {}),
       claims: user.claims.filter((claim) => claim.type !== 'role'),
       metadata: {
         user_info: { name: user.displayName, username: user.username },
