@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SessionStore, type UserSession } from '@livegate/state';
@@ -22,8 +22,10 @@ describe.each(PLATFORMS)('demo app with auth enabled on %s', (platform) => {
   const sessions: Record<string, UserSession> = {};
   const saved = { ...process.env };
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'livegate-demo-data-'));
+
   beforeAll(async () => {
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, ENV, { LIVEGATE_DEMO_DATA_DIR: dataDir });
     delete process.env.LIVEGATE_DEPLOY__STATE_BACKEND;
     ({ app, base } = await startApp([AppModule.forRoot()], platform));
     const store = app.get(SessionStore);
@@ -40,6 +42,25 @@ describe.each(PLATFORMS)('demo app with auth enabled on %s', (platform) => {
   afterAll(async () => {
     await app?.close();
     process.env = saved;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('mounts the local identity provider: register, sign in, and the viewer is no admin', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}/auth/local/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: base },
+        body: JSON.stringify(body),
+      });
+    const credentials = { username: 'demo-user', password: 'correct horse battery' };
+    expect((await post('register', credentials)).status).toBe(201);
+    const login = await post('login', credentials);
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie()[0].split(';')[0];
+    expect((await fetch(`${base}/`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/admin`, { headers: { cookie } })).status).toBe(403);
+    // The user store is a file in the demo's data folder.
+    expect(existsSync(join(dataDir, 'users.db'))).toBe(true);
   });
 
   const as = (name?: string) =>

@@ -1,8 +1,8 @@
 // npm run users -- create-admin <username>     (the password is read from standard input)
 // npm run users -- list
 //
-// Manages the users of the user store that LIVEGATE_LIVE_AUTH__* configures (the demo's SQLite file
-// by default, or PostgreSQL). There is no seeded user and no default password: this command, or
+// Manages the users of the demo's user store (.demo-data/users.db, or what LIVEGATE_DEMO_DATA_DIR and
+// LIVEGATE_LIVE_AUTH__* name: another SQLite file, or PostgreSQL). There is no seeded user and no default password: this command, or
 // ADMIN_USERS=local:<username>, makes the first admin.
 import { createInterface } from 'node:readline';
 import {
@@ -12,6 +12,8 @@ import {
   type UserStore,
 } from '@livegate/live-auth';
 import { StateError } from '@livegate/state';
+import { join } from 'node:path';
+import { demoDataDir } from '../src/demo-data';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -59,7 +61,14 @@ async function list(store: UserStore): Promise<void> {
 
 async function main(): Promise<number> {
   const [command, username] = process.argv.slice(2);
-  const store = await createUserStore(resolveLiveAuthSettings());
+  // The demo's user store: its data folder, unless LIVEGATE_LIVE_AUTH__SQLITE_PATH names another.
+  const store = await createUserStore(
+    resolveLiveAuthSettings(
+      process.env.LIVEGATE_LIVE_AUTH__SQLITE_PATH
+        ? {}
+        : { sqlitePath: join(demoDataDir(), 'users.db') },
+    ),
+  );
   try {
     if (command === 'create-admin') {
       await createAdmin(store, username);

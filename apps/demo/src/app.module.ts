@@ -1,8 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from '@livegate/auth';
+import { LiveAuthModule } from '@livegate/live-auth';
 import { OAuthModule } from '@livegate/oauth';
+import { join } from 'node:path';
 import { StateExceptionFilter, StateModule } from '@livegate/state';
+import { demoDataDir } from './demo-data';
 import { DemoController } from './demo.controller';
 import { DemoPolicies } from './demo-policies';
 import { DemoWidgets } from './demo-widgets';
@@ -19,14 +22,24 @@ import { HealthController } from './health.controller';
 })
 export class AppModule {
   /**
-   * The app for this environment: with `LIVEGATE_OAUTH2__PROVIDER` set, the `/auth/*` routes of
-   * `@livegate/oauth` too, and "Sign in with ..." on the login page.
+   * The app for this environment: the local identity provider (`/auth/local/*`) on the user store
+   * (a SQLite file in the demo's data folder unless `LIVEGATE_LIVE_AUTH__*` says otherwise), and
+   * with `LIVEGATE_OAUTH2__PROVIDER` set, the `/auth/*` routes of `@livegate/oauth` too, and
+   * "Sign in with ..." on the login page.
    */
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     const oauth = env.LIVEGATE_OAUTH2__PROVIDER?.trim() ? [OAuthModule.forRoot()] : [];
+    const userStorePath = env.LIVEGATE_LIVE_AUTH__SQLITE_PATH
+      ? {}
+      : { sqlitePath: join(demoDataDir(env), 'users.db') };
     return {
       module: AppModule,
-      imports: [StateModule.forRoot(), AuthModule.forRoot(), ...oauth],
+      imports: [
+        StateModule.forRoot(),
+        AuthModule.forRoot(),
+        LiveAuthModule.forRoot({ localIdp: true, ...userStorePath }),
+        ...oauth,
+      ],
     };
   }
 }
