@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /** The parts of a run; `--only` picks some. */
-export const BENCH_PARTS = ['http', 'stores', 'coherence'] as const;
+export const BENCH_PARTS = ['http', 'stores', 'coherence', 'logins'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** How much a run measures: `--quick` for a check in under a minute, the full run for figures. */
@@ -21,13 +21,15 @@ export interface BenchOptions {
   storeOperations: number;
   /** Session changes timed by the cache coherence measure, per kind of change. */
   coherenceSamples: number;
+  /** Argon2id verifications the raw hashing rate is measured over. */
+  rawVerifications: number;
   /** Where the raw results go. */
   out: string;
   /** Write a V8 CPU profile of every HTTP server's first measured load into this directory. */
   profileDirectory?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only http,stores,coherence] [--rounds N]
+const USAGE = `Usage: npm run bench -- [--quick] [--only http,stores,coherence,logins] [--rounds N]
                         [--duration SECONDS] [--connections N] [--out FILE] [--profile DIRECTORY]`;
 
 function positive(name: string, raw: string | undefined): number {
@@ -51,6 +53,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
         roundTripRequests: 200,
         storeOperations: 1500,
         coherenceSamples: 20,
+        rawVerifications: 40,
         out: '',
       }
     : {
@@ -64,6 +67,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
         // Within the default session cache size: the working set of a warm cache.
         storeOperations: 10_000,
         coherenceSamples: 200,
+        rawVerifications: 400,
         out: '',
       };
   for (let index = 0; index < argv.length; index += 1) {

@@ -24,6 +24,7 @@ import { STORE_BACKENDS, type StoreOperation } from './stores/store-backends';
 import { BenchProcess, entryBeside } from './support/bench-process';
 import type { BenchStateConfig } from './support/bench-state';
 import { countRoundTrips } from './support/round-trips';
+import { benchmarkLogins } from './logins/logins';
 import type { LatencySummary } from './support/stats';
 
 const HTTP_SERVER = entryBeside(join(__dirname, 'http'), 'http-server.main');
@@ -190,6 +191,14 @@ async function main(): Promise<void> {
       progress('Stores');
       stores = await benchmarkStores(options, config);
     }
+    let logins: BenchResults['logins'];
+    if (wants('logins')) {
+      progress('Local identity provider logins');
+      logins = await benchmarkLogins({
+        duration: options.duration,
+        rawVerifications: options.rawVerifications,
+      });
+    }
     let coherence: CoherenceResult[] = [];
     if (wants('coherence')) {
       progress('Session cache coherence');
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
       roundTrips,
       stores,
       coherence,
+      ...(logins ? { logins } : {}),
     };
     mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(

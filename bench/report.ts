@@ -2,6 +2,7 @@ import type { BenchOptions } from './bench-options';
 import type { CoherenceResult, Percentiles } from './cache/coherence';
 import { HTTP_VARIANTS } from './http/http-variants';
 import type { LoadResult } from './http/load';
+import type { LoginBenchResult } from './logins/logins';
 import { STORE_BACKENDS, STORE_OPERATIONS, type StoreOperation } from './stores/store-backends';
 import type { RoundTripCount } from './support/round-trips';
 import { spread, type LatencySummary, type Spread } from './support/stats';
@@ -31,6 +32,8 @@ export interface BenchResults {
   roundTrips: Record<string, RoundTripCount>;
   stores: Record<string, Record<StoreOperation, LatencySummary>>;
   coherence: CoherenceResult[];
+  /** The local identity provider's logins, when that part ran. */
+  logins?: LoginBenchResult;
 }
 
 export interface Target {
@@ -93,6 +96,8 @@ export const RATIOS: readonly [string, string, string, number | undefined][] = [
 export const ROUND_TRIP_VARIANTS = ['express-peer', 'express-redis', 'express-redis-uncached'];
 
 const COHERENCE_LIMIT_MS = 5;
+/** Local logins per second over raw Argon2id verifications per second. */
+const LOGIN_RATE_MINIMUM = 0.9;
 
 export function targets(results: BenchResults): Target[] {
   const list: Target[] = [];
@@ -122,7 +127,41 @@ export function targets(results: BenchResults): Target[] {
       met: result.missed === 0 && result.afterChange.max <= COHERENCE_LIMIT_MS,
     });
   }
+  if (results.logins) {
+    const share = results.logins.loginsPerSecond / results.logins.rawVerifyPerSecond;
+    list.push({
+      name: 'Local logins per second over raw Argon2id verifications per second',
+      value: share.toFixed(2),
+      goal: `≥ ${LOGIN_RATE_MINIMUM}`,
+      met: results.logins.failures === 0 && share >= LOGIN_RATE_MINIMUM,
+    });
+  }
   return list;
+}
+
+function loginSection(logins: LoginBenchResult): string[] {
+  return [
+    'Local identity provider (POST /auth/local/login, Express, SQLite user store)',
+    ...table([
+      [
+        'Raw Argon2id verify (@node-rs/argon2, every core)',
+        `${logins.rawVerifyPerSecond.toFixed(1)}/s`,
+      ],
+      [
+        `Logins at ${logins.throughputConnections} connections`,
+        `${logins.loginsPerSecond.toFixed(1)}/s`,
+      ],
+      [
+        `Logins at ${logins.latency.connections} connections`,
+        `${logins.latency.loginsPerSecond.toFixed(1)}/s, p50 ${logins.latency.p50} ms, p99 ${logins.latency.p99} ms`,
+      ],
+      [
+        'Event loop delay meanwhile',
+        `p50 ${logins.loopDelay.p50.toFixed(1)} ms, p99 ${logins.loopDelay.p99.toFixed(1)} ms, max ${logins.loopDelay.max.toFixed(1)} ms`,
+      ],
+      ['Failed requests', String(logins.failures)],
+    ]),
+  ];
 }
 
 function labelOf(variant: string): string {
@@ -260,6 +299,9 @@ export function formatReport(results: BenchResults): string {
   }
   if (results.coherence.length > 0) {
     sections.push(coherenceSection(results));
+  }
+  if (results.logins) {
+    sections.push(loginSection(results.logins));
   }
   sections.push([
     'Targets',
