@@ -197,6 +197,7 @@ async function main(): Promise<void> {
       logins = await benchmarkLogins({
         duration: options.duration,
         rawVerifications: options.rawVerifications,
+        rounds: options.quick ? 1 : 5,
       });
     }
     let coherence: CoherenceResult[] = [];

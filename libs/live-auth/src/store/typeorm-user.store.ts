@@ -7,7 +7,30 @@ import type { NewUser, ProviderIdentity, UserRecord } from '../users/user-record
 import { UserStore, type UserPage } from '../users/user-store';
 import { parseUsername } from '../users/username';
 import { toStoreError } from './store-errors';
-import { IdentityEntity, UserEntity, type IdentityRow, type UserRow } from './user-tables';
+import {
+  IDENTITIES_TABLE,
+  IdentityEntity,
+  USERS_TABLE,
+  UserEntity,
+  type IdentityRow,
+  type UserRow,
+} from './user-tables';
+
+/** A user row joined with one of its identities, as the database names the columns. */
+interface JoinedRow {
+  id: string;
+  username: string;
+  username_normalized: string;
+  display_name: string;
+  password_hash: string | null;
+  disabled: boolean | number;
+  claims: string;
+  claims_version: number;
+  created_at: string | number;
+  updated_at: string | number;
+  issuer: string | null;
+  subject: string | null;
+}
 
 const MAX_DISPLAY_NAME_LENGTH = 128;
 const MAX_PAGE = 500;
@@ -117,7 +140,41 @@ export class TypeOrmUserStore extends UserStore {
 
   async findByUsername(username: string): Promise<UserRecord | null> {
     const { normalized } = parseUsername(username);
-    return this.read((manager) => this.load(manager, { usernameNormalized: normalized }));
+    // Every sign-in starts here: one plain query (the row and its identities), not two built ones.
+    const placeholder = this.dataSource.options.type === 'postgres' ? '$1' : '?';
+    const rows = await this.read(
+      (manager) =>
+        manager.query(
+          `SELECT u.id, u.username, u.username_normalized, u.display_name, u.password_hash,
+                  u.disabled, u.claims, u.claims_version, u.created_at, u.updated_at,
+                  i.issuer, i.subject
+             FROM ${USERS_TABLE} u LEFT JOIN ${IDENTITIES_TABLE} i ON i.user_id = u.id
+            WHERE u.username_normalized = ${placeholder}
+            ORDER BY i.issuer, i.subject`,
+          [normalized],
+        ) as Promise<JoinedRow[]>,
+    );
+    if (rows.length === 0) {
+      return null;
+    }
+    const [first] = rows;
+    return this.record(
+      {
+        id: first.id,
+        username: first.username,
+        usernameNormalized: first.username_normalized,
+        displayName: first.display_name,
+        passwordHash: first.password_hash,
+        disabled: Boolean(first.disabled),
+        claims: first.claims,
+        claimsVersion: first.claims_version,
+        createdAt: first.created_at,
+        updatedAt: first.updated_at,
+      },
+      rows
+        .filter((row) => row.issuer !== null && row.subject !== null)
+        .map((row) => ({ issuer: row.issuer!, subject: row.subject! })),
+    );
   }
 
   async findByIdentity(identity: ProviderIdentity): Promise<UserRecord | null> {
