@@ -113,6 +113,45 @@ describe.each(PLATFORMS)('the local identity provider on %s', (platform) => {
     expect(await users.findByUsername('mallory')).toBeNull();
   });
 
+  it.each(['login', 'token', 'verify-token', 'revoke'])(
+    'answers bad bodies on %s with 400 invalid_input, signing no one in',
+    async (route) => {
+      await register('henry').catch(() => undefined);
+      const fields = route === 'login' || route === 'token' ? ['username', 'password'] : ['token'];
+      const good: Record<string, unknown> =
+        fields.length === 2 ? { username: 'henry', password: PASSWORD } : { token: 'x'.repeat(43) };
+      // JSON that is not the expected object. (Text that is not JSON at all is refused by the
+      // platform's body parser before any route runs, with the platform's own error body.)
+      const bodies: unknown[] = [
+        '[]',
+        '[{"username":"henry"}]',
+        '{}',
+        JSON.stringify({ ...good, extra: 'field' }),
+        JSON.stringify({ ...good, roles: ['admin'] }),
+        ...fields.map((field) => JSON.stringify({ ...good, [field]: 42 })),
+        ...fields.map((field) => JSON.stringify({ ...good, [field]: null })),
+        ...fields.map((field) =>
+          JSON.stringify(Object.fromEntries(Object.entries(good).filter(([key]) => key !== field))),
+        ),
+      ];
+      if (fields.length === 2) {
+        bodies.push(JSON.stringify({ ...good, username: 'hen​ry' }));
+        bodies.push(JSON.stringify({ ...good, username: 'x'.repeat(65) }));
+        bodies.push(JSON.stringify({ ...good, password: 'short' }));
+        bodies.push(JSON.stringify({ ...good, password: 'x'.repeat(1025) }));
+      }
+      for (const body of bodies) {
+        const response = await post(route, body as string);
+        expect({ body, status: response.status }).toEqual({ body, status: 400 });
+        expect(await response.json()).toEqual({
+          error: 'invalid_input',
+          message: expect.any(String),
+        });
+        expect(response.headers.getSetCookie()).toEqual([]);
+      }
+    },
+  );
+
   it('refuses cross-site registrations and logins', async () => {
     for (const headers of [
       { origin: 'https://evil.example' },
