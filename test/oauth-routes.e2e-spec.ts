@@ -182,6 +182,8 @@ describe.each(MATRIX)(
       '/\\evil.example',
       'javascript:alert(1)',
       '/ok\r\nx',
+      '/..//evil.example',
+      '/a/../..//evil.example/x',
     ])('returns to / for a return path that leaves the app (%j)', async (returnTo) => {
       const { finished } = await signIn('alice', returnTo);
       expect(finished.status).toBe(303);

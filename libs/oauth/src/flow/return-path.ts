@@ -23,5 +23,7 @@ export function safeReturnPath(value: unknown): string {
   if (resolved.origin !== 'http://livegate.invalid') {
     return '/';
   }
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // Resolving dot segments can make another host of a path: `/..//evil.example` is `//evil.example`.
+  return /^\/[/\\]/.test(path) ? '/' : path;
 }

@@ -13,7 +13,8 @@ import {
 } from './oauth-provider';
 import { loginFailed } from './provider-errors';
 import { refreshWith, revokeWith } from './token-calls';
-import { PROVIDER_TIMEOUT_SECONDS, tokensOf } from './oidc.provider';
+import { PROVIDER_TIMEOUT_SECONDS } from './oidc.provider';
+import { tokensOf } from './token-calls';
 
 /** The endpoints of a plain OAuth2 provider. */
 export interface OAuth2Endpoints {

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { AuthenticationError, ProviderUnavailableError } from '../oauth.errors';
 import { PkceChallenge } from '../flow/pkce';
-import { DEFAULT_ACCESS_TOKEN_LIFETIME, type OAuthTokens } from '../token-stores/oauth-tokens';
+import type { OAuthTokens } from '../token-stores/oauth-tokens';
 import {
   OAuthProvider,
   type AuthorizationOptions,
@@ -13,7 +13,7 @@ import {
 } from './oauth-provider';
 import { LogoutTokenVerifier } from './logout-token';
 import { failureReason, loginFailed } from './provider-errors';
-import { refreshWith, revokeWith } from './token-calls';
+import { refreshWith, revokeWith, tokensOf } from './token-calls';
 
 /** Seconds of clock difference tolerated on `exp`, `iat` and `nbf`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -40,22 +40,6 @@ export interface OidcProviderOptions {
 }
 
 type TokenResponse = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
-
-/** The tokens of a token endpoint response, with a bounded default lifetime. */
-export function tokensOf(response: client.TokenEndpointResponse, now = Date.now()): OAuthTokens {
-  const expiresIn =
-    typeof response.expires_in === 'number' && response.expires_in > 0
-      ? response.expires_in
-      : DEFAULT_ACCESS_TOKEN_LIFETIME;
-  return {
-    accessToken: response.access_token,
-    tokenType: 'Bearer',
-    ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
-    ...(response.id_token ? { idToken: response.id_token } : {}),
-    expiresAt: now + Math.round(expiresIn * 1000),
-    ...(response.scope ? { scope: response.scope } : {}),
-  };
-}
 
 /**
  * An OpenID Connect provider found by discovery, on `openid-client`: PKCE S256, `state` and

@@ -1,8 +1,23 @@
 import * as client from 'openid-client';
 import { TokenError } from '../oauth.errors';
-import type { OAuthTokens } from '../token-stores/oauth-tokens';
+import { DEFAULT_ACCESS_TOKEN_LIFETIME, type OAuthTokens } from '../token-stores/oauth-tokens';
 import { failureReason, refreshFailed } from './provider-errors';
-import { tokensOf } from './oidc.provider';
+
+/** The tokens of a token endpoint response, with a bounded default lifetime. */
+export function tokensOf(response: client.TokenEndpointResponse, now = Date.now()): OAuthTokens {
+  const expiresIn =
+    typeof response.expires_in === 'number' && response.expires_in > 0
+      ? response.expires_in
+      : DEFAULT_ACCESS_TOKEN_LIFETIME;
+  return {
+    accessToken: response.access_token,
+    tokenType: 'Bearer',
+    ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
+    ...(response.id_token ? { idToken: response.id_token } : {}),
+    expiresAt: now + Math.round(expiresIn * 1000),
+    ...(response.scope ? { scope: response.scope } : {}),
+  };
+}
 
 /**
  * The refresh grant every provider kind shares: new tokens, keeping the refresh token it was
