@@ -35,6 +35,7 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
           tokenSecret: 'oauth-users-secret-of-at-least-32-chars',
           secureCookies: false,
           defaultRoles: ['viewer'],
+          adminUsers: ['oidc:bob'],
         }),
         OAuthModule.forRoot({
           provider: 'oidc',
@@ -59,10 +60,12 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
   });
 
   /** A whole login as alice; the callback's answer and the session cookie, if any. */
-  async function signIn() {
+  async function signIn(loginHint = 'alice') {
     const start = await fetch(`${base}/auth/login`, { redirect: 'manual' });
     const transaction = start.headers.getSetCookie()[0].split(';')[0];
-    const callback = await idp.login(start.headers.get('location')!);
+    const authorization = new URL(start.headers.get('location')!);
+    authorization.searchParams.set('login_hint', loginHint);
+    const callback = await idp.login(authorization);
     const finished = await fetch(callback, {
       headers: { cookie: transaction },
       redirect: 'manual',
@@ -116,5 +119,12 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
     expect(await refused.finished.text()).toContain('This account is disabled');
     expect(refused.cookie).toBeUndefined();
     await users.setDisabled(row.id, false);
+  });
+
+  it('promotes the provider-qualified ids ADMIN_USERS names, though the session is the row’s', async () => {
+    const { cookie } = await signIn('bob');
+    const bob = (await users.findByIdentity({ issuer: idp.issuer, subject: 'bob' }))!;
+    expect(await status(cookie!)).toMatchObject({ user_id: bob.id });
+    expect((await status(cookie!)).roles.sort()).toEqual(['admin', 'viewer']);
   });
 });

@@ -204,20 +204,28 @@ describe.each(PLATFORMS)('LoginSessions on %s', (platform) => {
       await store.deleteUserSessions('carol');
     });
 
-    it('promotes to admin only configured user ids and verified configured emails', async () => {
+    it('promotes to admin only configured user ids (or aliases) and verified configured emails', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom('github:42', 'github:43', 'boss@example.com', 'local:boss'),
           fc.constantFrom(undefined, 'boss@example.com', 'BOSS@example.com', 'other@example.com'),
           fc.constantFrom<unknown>(undefined, true, false, 'true', 1),
           fc.constantFrom<string[] | undefined>(undefined, ['editor'], []),
-          async (userId, email, emailVerified, roles) => {
+          fc.constantFrom<string[] | undefined>(
+            undefined,
+            [],
+            ['github:42'],
+            ['github:43', 'boss@example.com'],
+          ),
+          async (userId, email, emailVerified, roles, aliases) => {
             const answer = await request(base, 'POST', '/session/login', {
-              body: { userId, email, emailVerified, roles },
+              body: { userId, email, emailVerified, roles, aliases },
             });
             expect(answer.status).toBe(200);
             const admin =
-              userId === 'github:42' || (emailVerified === true && email === 'boss@example.com');
+              userId === 'github:42' ||
+              (aliases ?? []).includes('github:42') ||
+              (emailVerified === true && email === 'boss@example.com');
             const expected = new Set(roles ?? ['viewer']);
             if (admin) {
               expected.add('admin');

@@ -24,6 +24,12 @@ export interface LoginInput {
    * id from one provider can never stand for a user of another.
    */
   userId: string;
+  /**
+   * Other ids the same user is known by (`github:583231` for a user row that a GitHub login
+   * found, `local:alice` for a local one): matched against `adminUsers` like `userId`, never
+   * stored.
+   */
+  aliases?: readonly string[];
   /** The session's roles instead of `defaultRoles`. `admin` is still added for admin users. */
   roles?: Iterable<string>;
   /** The session's claims (`metadata.claims`), beside its `sub` and `role` claims. */
@@ -76,9 +82,12 @@ export class LoginSessions {
   }
 
   /** Whether this login is promoted to `admin` by `adminUsers`. */
-  isAdminLogin(login: Pick<LoginInput, 'userId' | 'email' | 'emailVerified'>): boolean {
+  isAdminLogin(
+    login: Pick<LoginInput, 'userId' | 'aliases' | 'email' | 'emailVerified'>,
+  ): boolean {
     return (
       this.adminIds.has(login.userId) ||
+      (login.aliases ?? []).some((alias) => this.adminIds.has(alias)) ||
       (login.emailVerified === true &&
         typeof login.email === 'string' &&
         this.adminEmails.has(login.email))
@@ -93,6 +102,12 @@ export class LoginSessions {
     if (typeof login.roles === 'string') {
       // A string is iterable: "admin" would become the roles a, d, m, i, n.
       throw new StateValidationError('roles', 'must be a list of role names, not one string');
+    }
+    if (
+      login.aliases !== undefined &&
+      (!Array.isArray(login.aliases) || login.aliases.some((alias) => typeof alias !== 'string'))
+    ) {
+      throw new StateValidationError('aliases', 'must be a list of user ids');
     }
     const roles = new Set(login.roles ?? this.options.defaultRoles);
     if (this.isAdminLogin(login)) {

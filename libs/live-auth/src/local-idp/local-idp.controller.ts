@@ -207,13 +207,11 @@ export class LocalIdpController {
 
   private loginOf(user: UserRecord) {
     const roles = user.claims.filter((claim) => claim.type === 'role').map((claim) => claim.value);
-    // ADMIN_USERS names local users as `local:<username>` (the normalized form).
-    if (this.logins.isAdminLogin({ userId: `local:${parseUsername(user.username).normalized}` })) {
-      roles.push(...(roles.length > 0 ? [] : this.auth.options.defaultRoles), 'admin');
-    }
     return {
       userId: user.id,
-      ...(roles.length > 0 ? { roles: [...new Set(roles)] } : {}),
+      // ADMIN_USERS names local users as `local:<username>` (the normalized form).
+      aliases: [`local:${parseUsername(user.username).normalized}`],
+      ...(roles.length > 0 ? { roles } : {}),
       claims: user.claims.filter((claim) => claim.type !== 'role'),
       metadata: {
         user_info: { name: user.displayName, username: user.username },

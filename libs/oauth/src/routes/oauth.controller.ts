@@ -201,6 +201,8 @@ export class OAuthController {
       const userId = known?.userId ?? `${provider.name}:${user.subject}`;
       const session = await this.logins.login(request, reply, {
         userId,
+        // ADMIN_USERS names provider-qualified ids, also when the app's own user id is used.
+        aliases: [`${provider.name}:${user.subject}`],
         ...(known?.roles ? { roles: known.roles } : {}),
         ...(known?.claims ? { claims: known.claims } : {}),
         ...(user.email ? { email: user.email } : {}),
