@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sleep, waitFor } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
+import { TS_SCRIPT_ENV, tsScriptArgs } from './support/worker-process';
 
 // The native (desktop and CLI) login against the real test OpenID provider, with an opener that
 // plays the system browser over HTTP: the provider's login, then the redirect to the loopback
@@ -455,18 +456,12 @@ describe('nativeLogin against a real OpenID provider', () => {
       const started = Date.now();
       const { stdout } = await run(
         process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          join(ROOT, 'test/support/native-idle.main.ts'),
-        ],
+        tsScriptArgs('test/support/native-idle.main.ts'),
         {
           cwd: ROOT,
           env: {
             PATH: process.env.PATH ?? '',
-            TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+            ...TS_SCRIPT_ENV,
             ISSUER_URL: idp.issuer,
             CLIENT_ID: NATIVE_CLIENT.client_id,
           },

@@ -14,6 +14,7 @@ import {
 import { PostgresTestDatabase } from '@livegate/live-auth/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { TS_SCRIPT_ENV, tsScriptArgs } from './support/worker-process';
 
 const ROOT = join(__dirname, '..');
 
@@ -114,26 +115,16 @@ describe('the user store on PostgreSQL', () => {
 
   it('comes up in every one of 4 worker processes started at once, migrations run once', async () => {
     const workers = Array.from({ length: 4 }, (_, index) =>
-      spawn(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          join(ROOT, 'test/support/user-store-migrate.main.ts'),
-        ],
-        {
-          cwd: ROOT,
-          env: {
-            PATH: process.env.PATH ?? '',
-            TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-            DATABASE_URL: database.url,
-            WORKER: String(index),
-          },
-          stdio: ['pipe', 'pipe', 'pipe'],
+      spawn(process.execPath, tsScriptArgs('test/support/user-store-migrate.main.ts'), {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...TS_SCRIPT_ENV,
+          DATABASE_URL: database.url,
+          WORKER: String(index),
         },
-      ),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
     );
     const outputs = workers.map(
       (child) =>

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PasswordHasher, createUserStore } from '@livegate/live-auth';
+import { TS_SCRIPT_ENV, tsScriptArgs } from './support/worker-process';
 
 const ROOT = join(__dirname, '..');
 
@@ -11,20 +12,13 @@ function users(args: string[], input: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string }>((resolve) => {
     const child = execFile(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(ROOT, 'apps/demo/scripts/users.ts'),
-        ...args,
-      ],
+      tsScriptArgs('apps/demo/scripts/users.ts', ...args),
       {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
-          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+          ...TS_SCRIPT_ENV,
           ...env,
         },
         timeout: 60_000,

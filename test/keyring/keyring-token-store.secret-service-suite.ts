@@ -9,6 +9,7 @@ import { KeyringTokenStore, TokenCipher, TokenError } from '@livegate/oauth';
 import { describeTokenStoreContract } from '@livegate/oauth/testing';
 import { OidcTestProvider } from '../support/oidc-test-provider';
 import { SecretServiceTestBus } from '../support/secret-service';
+import { TS_SCRIPT_ENV, tsScriptArgs } from '../support/worker-process';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -25,17 +26,10 @@ const newService = () => `livegate-oauth-test-${randomBytes(6).toString('hex')}`
 async function inAnotherProcess(...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await run(
     process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      join(ROOT, 'test/support/keyring-tokens.main.ts'),
-      ...args,
-    ],
+    tsScriptArgs('test/support/keyring-tokens.main.ts', ...args),
     {
       cwd: ROOT,
-      env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), TOKEN_SECRET: SECRET },
+      env: { ...process.env, ...TS_SCRIPT_ENV, TOKEN_SECRET: SECRET },
       timeout: 30_000,
     },
   );
@@ -122,19 +116,12 @@ describe('native login with the keyring token store', () => {
   async function demo(...args: string[]): Promise<string> {
     const { stdout } = await run(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(ROOT, 'apps/demo/scripts/native-login.ts'),
-        ...args,
-      ],
+      tsScriptArgs('apps/demo/scripts/native-login.ts', ...args),
       {
         cwd: ROOT,
         env: {
           ...process.env,
-          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+          ...TS_SCRIPT_ENV,
           LIVEGATE_DEPLOY__TOKEN_SECRET: SECRET,
           LIVEGATE_OAUTH2__PROVIDER: 'oidc',
           LIVEGATE_OAUTH2__CLIENT_ID: 'native-keyring',

@@ -4,6 +4,21 @@ import { freePort, stopChildProcess, waitFor } from '@livegate/state/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Node's arguments that run a TypeScript file of this repository (a path from its root). */
+export function tsScriptArgs(script: string, ...args: string[]): string[] {
+  return [
+    '-r',
+    'ts-node/register/transpile-only',
+    '-r',
+    'tsconfig-paths/register',
+    join(ROOT, script),
+    ...args,
+  ];
+}
+
+/** The environment `tsScriptArgs` needs beside the script's own. */
+export const TS_SCRIPT_ENV = { TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') };
+
 /** One worker process (`state-worker.main.ts` unless told otherwise), driven over HTTP on loopback. */
 export class WorkerProcess {
   private output = '';
@@ -27,28 +42,18 @@ export class WorkerProcess {
     { script = 'state-worker.main.ts', port }: { script?: string; port?: number } = {},
   ): Promise<WorkerProcess> {
     port ??= await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(ROOT, 'test/support', script),
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-          PORT: String(port),
-          LIVEGATE_DEPLOY__WORKER_ID: workerId,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, tsScriptArgs(join('test/support', script)), {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...TS_SCRIPT_ENV,
+        PORT: String(port),
+        LIVEGATE_DEPLOY__WORKER_ID: workerId,
+        ...env,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const worker = new WorkerProcess(workerId, port, child);
     await waitFor(
       async () => {

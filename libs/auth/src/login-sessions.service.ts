@@ -82,9 +82,7 @@ export class LoginSessions {
   }
 
   /** Whether this login is promoted to `admin` by `adminUsers`. */
-  isAdminLogin(
-    login: Pick<LoginInput, 'userId' | 'aliases' | 'email' | 'emailVerified'>,
-  ): boolean {
+  isAdminLogin(login: Pick<LoginInput, 'userId' | 'aliases' | 'email' | 'emailVerified'>): boolean {
     return (
       this.adminIds.has(login.userId) ||
       (login.aliases ?? []).some((alias) => this.adminIds.has(alias)) ||

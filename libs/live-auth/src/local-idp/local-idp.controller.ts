@@ -105,7 +105,7 @@ export class LocalIdpController {
     assertSameSite(request.headers, { origin: this.options.origin, browserRoute: true });
     const { username, password } = fieldsOf(body, CREDENTIAL_FIELDS);
     parseUsername(username);
-    const passwordHash = await this.hasher.hash(parsePassword(password));
+    const passwordHash = await this.hasher.hash(password);
     const user = await this.users.createUser({ username, passwordHash });
     return { user_id: user.id, username: user.username };
   }

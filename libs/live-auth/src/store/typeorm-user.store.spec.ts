@@ -1,18 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeUserStoreContract, PostgresTestDatabase } from '../testing';
+import { describeUserStoreContract, PostgresTestDatabase, type UserStoreSubject } from '../testing';
+import type { UserStore } from '../users/user-store';
 import { createUserStore } from './create-user-store';
 
-describeUserStoreContract('sqlite', async () => {
-  const folder = mkdtempSync(join(tmpdir(), 'livegate-users-'));
-  const open = () =>
-    createUserStore({
-      userStore: 'sqlite',
-      sqlitePath: join(folder, 'users.db'),
-      sqliteEncrypted: true,
-      keyring: null,
-    });
+/** A subject on stores `open` makes: reopened in place, `cleanUp` run with the last one. */
+async function subjectOf(
+  open: () => Promise<UserStore>,
+  cleanUp: (store: UserStore) => Promise<void>,
+): Promise<UserStoreSubject> {
   let store = await open();
   return {
     store,
@@ -22,10 +19,24 @@ describeUserStoreContract('sqlite', async () => {
       return store;
     },
     teardown: async () => {
+      await cleanUp(store);
       await store.close();
-      rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+describeUserStoreContract('sqlite', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'livegate-users-'));
+  return subjectOf(
+    () =>
+      createUserStore({
+        userStore: 'sqlite',
+        sqlitePath: join(folder, 'users.db'),
+        sqliteEncrypted: true,
+        keyring: null,
+      }),
+    async () => rmSync(folder, { recursive: true, force: true }),
+  );
 });
 
 describe('on PostgreSQL', () => {
@@ -39,30 +50,21 @@ describe('on PostgreSQL', () => {
     await database?.drop();
   });
 
-  describeUserStoreContract('postgres', async () => {
-    const open = () =>
-      createUserStore({
-        userStore: 'postgres',
-        databaseUrl: database.url,
-        sqlitePath: '',
-        sqliteEncrypted: true,
-      });
-    let store = await open();
-    return {
-      store,
-      reopen: async () => {
-        await store.close();
-        store = await open();
-        return store;
-      },
-      teardown: async () => {
-        // One database for the file: empty it for the next test.
-        const page = await store.listUsers({ limit: 500 });
-        for (const user of page.users) {
+  describeUserStoreContract('postgres', () =>
+    subjectOf(
+      () =>
+        createUserStore({
+          userStore: 'postgres',
+          databaseUrl: database.url,
+          sqlitePath: '',
+          sqliteEncrypted: true,
+        }),
+      // One database for the file: empty it for the next test.
+      async (store) => {
+        for (const user of (await store.listUsers({ limit: 500 })).users) {
           await store.deleteUser(user.id);
         }
-        await store.close();
       },
-    };
-  });
+    ),
+  );
 });

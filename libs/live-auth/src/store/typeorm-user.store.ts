@@ -3,6 +3,7 @@ import type { Claim } from '@livegate/auth';
 import { StateNotFoundError, StateValidationError } from '@livegate/state';
 import type { DataSource, EntityManager } from 'typeorm';
 import { normalizeClaims } from '../users/claims';
+import { assertUserId, displayNameOf, identityOf, passwordHashOf } from '../users/user-fields';
 import type { NewUser, ProviderIdentity, UserRecord } from '../users/user-record';
 import { UserStore, type UserPage } from '../users/user-store';
 import { parseUsername } from '../users/username';
@@ -32,54 +33,9 @@ interface JoinedRow {
   subject: string | null;
 }
 
-const MAX_DISPLAY_NAME_LENGTH = 128;
 const MAX_PAGE = 500;
 /** How often a claims change is tried again when another one won the race. */
 const CLAIMS_ATTEMPTS = 20;
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-const ISSUER = /^[\x21-\x7e]{1,512}$/;
-const SUBJECT = /^[\x21-\x7e]{1,256}$/;
-
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** User ids are the UUIDs the store makes. */
-function assertUserId(field: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !USER_ID.test(value)) {
-    throw new StateValidationError(field, 'must be a user id (a lower-case UUID)');
-  }
-}
-
-function displayNameOf(value: unknown): string {
-  const name = typeof value === 'string' ? value.normalize('NFKC').trim() : undefined;
-  if (!name || [...name].length > MAX_DISPLAY_NAME_LENGTH || INVISIBLE.test(name)) {
-    throw new StateValidationError(
-      'displayName',
-      `must be 1 to ${MAX_DISPLAY_NAME_LENGTH} visible characters`,
-    );
-  }
-  return name;
-}
-
-function identityOf(value: unknown): ProviderIdentity {
-  const { issuer, subject } = (value ?? {}) as { issuer?: unknown; subject?: unknown };
-  if (typeof issuer !== 'string' || !ISSUER.test(issuer)) {
-    throw new StateValidationError('identity.issuer', 'must be 1 to 512 printable characters');
-  }
-  if (typeof subject !== 'string' || !SUBJECT.test(subject)) {
-    throw new StateValidationError('identity.subject', 'must be 1 to 256 printable characters');
-  }
-  return { issuer, subject };
-}
-
-function passwordHashOf(value: unknown): string | null {
-  if (value === null || value === undefined) {
-    return null;
-  }
-  if (typeof value !== 'string' || !/^\$argon2id\$[\x21-\x7e]{10,500}$/.test(value)) {
-    throw new StateValidationError('passwordHash', 'must be an Argon2id PHC string');
-  }
-  return value;
-}
 
 /**
  * The user store on a TypeORM `DataSource`: an encrypted SQLite file, PostgreSQL, or the app's

@@ -5,7 +5,8 @@ export const MAX_CLAIMS = 256;
 export const MAX_CLAIM_VALUE_LENGTH = 256;
 
 const CLAIM_TYPE = /^[a-z][a-z0-9_.:-]{0,63}$/;
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Control, format (zero-width, bidirectional) and line or paragraph separator characters. */
+export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
  * Claims as a user row keeps them: checked (a type like `role` or `tier`, a value of 1 to 256

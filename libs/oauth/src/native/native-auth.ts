@@ -50,6 +50,8 @@ export class NativeAuth {
   readonly tokenStore: TokenStore;
   private readonly refresher: TokenRefresher;
   private timer: NodeJS.Timeout | undefined;
+  /** The access token the timer renews. */
+  private scheduledFor: string | undefined;
   private flow: NativeLoginFlow | undefined;
   private authenticated = false;
   private signedIn: ProviderUserInfo | undefined;
@@ -134,9 +136,13 @@ export class NativeAuth {
   async getAccessToken(): Promise<string> {
     try {
       const token = await this.refresher.getAccessToken(this.tokenKey, this.provider);
-      const tokens = await this.tokenStore.load(this.tokenKey);
-      if (tokens) {
-        this.schedule(tokens);
+      // Renewed here (the timer was late or stopped): schedule the next renewal. The common case,
+      // the token the timer already waits on, reads the store (the keyring: D-Bus) only once.
+      if (this.timer === undefined || token !== this.scheduledFor) {
+        const tokens = await this.tokenStore.load(this.tokenKey);
+        if (tokens) {
+          this.schedule(tokens);
+        }
       }
       return token;
     } catch (error) {
@@ -199,6 +205,7 @@ export class NativeAuth {
       Math.min(Math.max(due, MIN_REFRESH_DELAY_MS), MAX_TIMER_MS),
     );
     this.timer.unref();
+    this.scheduledFor = tokens.accessToken;
   }
 
   private async backgroundRefresh(): Promise<void> {
