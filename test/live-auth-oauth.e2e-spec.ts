@@ -111,7 +111,8 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
       { type: 'tier', value: 'beta' },
     ]);
     const granted = await signIn();
-    expect((await status(granted.cookie!)).roles.sort()).toEqual(['admin']);
+    // The row's roles come on top of the default ones, which every signed-in user has.
+    expect((await status(granted.cookie!)).roles.sort()).toEqual(['admin', 'viewer']);
 
     await users.setDisabled(row.id, true);
     const refused = await signIn();

@@ -48,3 +48,52 @@ export {
 
 // OAuth logins on the user store
 export { UserStoreLoginUsers } from './oauth/user-store-login-users';
+
+// Live auth: actions, the channel, the gateway and its wire protocol
+export { AuthActions, type AuthChange, type AuthActionsOptions } from './actions/auth-actions';
+export { AuthChannel, type PrincipalUpdate } from './channel/auth-channel';
+export {
+  sessionKeyOf,
+  type AuthEvent,
+  type AuthEventHandler,
+  type AuthEventPrincipal,
+} from './channel/auth-event';
+export { EventBusAuthChannel } from './channel/event-bus-auth.channel';
+export { LiveAuthGateway, livePrincipalOf } from './gateway/live-auth.gateway';
+export { DEFAULT_LIVE_OPTIONS, type LiveAuthOptions } from './gateway/live-auth.options';
+export {
+  AUTH_NAVIGATE_EVENT,
+  AUTH_UPDATE_EVENT,
+  LIVE_AUTH_NAMESPACE,
+  LIVE_AUTH_SCRIPT_PATH,
+  type AuthNavigateMessage,
+  type AuthUpdateMessage,
+  type LiveHandshake,
+  type LivePrincipal,
+  type RegionState,
+  type RenderedRegion,
+} from './gateway/live-auth.protocol';
+
+// Auth regions (the seeds' `{$auth}`), live pages and the browser script
+export {
+  AuthRegions,
+  type AuthRegionDefinition,
+  type RegionContent,
+  type RenderRegionOptions,
+} from './regions/auth-regions';
+export {
+  LivePages,
+  LIVE_PAGES_OPTIONS,
+  type LivePage,
+  type LivePageDefinition,
+  type LivePagesOptions,
+} from './regions/live-pages';
+export { LIVE_NAME_PATTERN } from './regions/live-names';
+export { escapeHtml, html } from './regions/escape-html';
+export {
+  LIVE_AUTH_CLIENT_SCRIPT,
+  LIVE_AUTH_CLIENT_SCRIPT_INTEGRITY,
+  LIVE_AUTH_CLIENT_SCRIPT_SHA256,
+  LIVE_AUTH_UPDATE_DOM_EVENT,
+} from './regions/client-script';
+export { LiveAuthAssetsController } from './regions/live-auth-assets.controller';

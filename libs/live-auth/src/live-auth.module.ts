@@ -16,6 +16,18 @@ import {
 } from './live-auth.config';
 import { LIVE_AUTH_OPTIONS } from './live-auth.constants';
 import { OAuthLoginUsers } from '@livegate/oauth';
+import { AUTH_ACTIONS_OPTIONS, AuthActions } from './actions/auth-actions';
+import { AuthChannel } from './channel/auth-channel';
+import { EventBusAuthChannel } from './channel/event-bus-auth.channel';
+import { LiveAuthGateway } from './gateway/live-auth.gateway';
+import {
+  LIVE_AUTH_LIVE_OPTIONS,
+  resolveLiveOptions,
+  type LiveAuthOptions,
+} from './gateway/live-auth.options';
+import { AuthRegions } from './regions/auth-regions';
+import { LiveAuthAssetsController } from './regions/live-auth-assets.controller';
+import { LIVE_PAGES_OPTIONS, LivePages } from './regions/live-pages';
 import { LocalIdpController } from './local-idp/local-idp.controller';
 import { LOCAL_IDP_OPTIONS, type LocalIdpOptions } from './local-idp/local-idp.options';
 import { PasswordHasher } from './local-idp/password-hasher';
@@ -33,11 +45,20 @@ export interface LiveAuthModuleOptions
    * `AuthModule` (sessions) and `StateModule` (rate limits on the transient store).
    */
   localIdp?: boolean | LocalIdpOptions;
+  /**
+   * Live auth: `AuthActions`, `AuthChannel`, `AuthRegions`, `LivePages`, the `LiveAuthGateway`
+   * (socket.io namespace `/live-auth`) and the browser script at `/livegate/live-auth.js`:
+   * `true`, or its options. Needs `AuthModule` and `StateModule`, and `@nestjs/websockets` with
+   * `@nestjs/platform-socket.io`.
+   */
+  live?: boolean | LiveAuthOptions;
 }
 
 export interface LiveAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   /** As `forRoot`'s; known when the module is built, so not part of the factory's result. */
   localIdp?: boolean | LocalIdpOptions;
+  /** As `forRoot`'s; known when the module is built. */
+  live?: boolean | LiveAuthOptions;
   inject?: FactoryProvider['inject'];
   useFactory: (...args: never[]) => LiveAuthModuleOptions | Promise<LiveAuthModuleOptions>;
 }
@@ -60,7 +81,12 @@ class UserStoreLifecycle implements OnApplicationShutdown {
 @Module({})
 export class LiveAuthModule {
   static forRoot(options: LiveAuthModuleOptions = {}): DynamicModule {
-    return this.create([{ provide: LIVE_AUTH_OPTIONS, useValue: options }], [], options.localIdp);
+    return this.create(
+      [{ provide: LIVE_AUTH_OPTIONS, useValue: options }],
+      [],
+      options.localIdp,
+      options.live,
+    );
   }
 
   static forRootAsync(options: LiveAuthModuleAsyncOptions): DynamicModule {
@@ -74,6 +100,7 @@ export class LiveAuthModule {
       ],
       options.imports,
       options.localIdp,
+      options.live,
     );
   }
 
@@ -81,14 +108,32 @@ export class LiveAuthModule {
     optionProviders: Provider[],
     imports: NonNullable<ModuleMetadata['imports']> = [],
     localIdp: boolean | LocalIdpOptions = false,
+    liveOption: boolean | LiveAuthOptions = false,
   ): DynamicModule {
     const idp = localIdp === false ? undefined : localIdp === true ? {} : localIdp;
+    const live =
+      liveOption === false ? undefined : resolveLiveOptions(liveOption === true ? {} : liveOption);
+    const liveProviders: Provider[] = live
+      ? [
+          { provide: LIVE_AUTH_LIVE_OPTIONS, useValue: live },
+          { provide: LIVE_PAGES_OPTIONS, useValue: { loginRedirect: live.loginRedirect } },
+          { provide: AUTH_ACTIONS_OPTIONS, useValue: {} },
+          { provide: AuthChannel, useClass: EventBusAuthChannel },
+          AuthActions,
+          AuthRegions,
+          LivePages,
+          LiveAuthGateway,
+        ]
+      : [];
     return {
       module: LiveAuthModule,
       // Global, so that OAuthModule's callback finds OAuthLoginUsers wherever it is imported.
       global: true,
       imports: [ConfigModule.forFeature(liveAuthEnvironment), ...imports],
-      controllers: idp ? [LocalIdpController] : [],
+      controllers: [
+        ...(idp ? [LocalIdpController] : []),
+        ...(live ? [LiveAuthAssetsController] : []),
+      ],
       providers: [
         ...(idp
           ? [
@@ -103,20 +148,33 @@ export class LiveAuthModule {
             if (options.store) {
               return options.store;
             }
-            const { dataSource, keyring, store: _store, localIdp: _idp, ...explicit } = options;
+            const {
+              dataSource,
+              keyring,
+              store: _store,
+              localIdp: _idp,
+              live: _live,
+              ...explicit
+            } = options;
             const settings = resolveLiveAuthSettings(explicit, environment);
             return createUserStore({ ...settings, dataSource, keyring });
           },
           inject: [LIVE_AUTH_OPTIONS, liveAuthEnvironment.KEY],
         },
         UserStoreLifecycle,
+        ...liveProviders,
         {
           provide: OAuthLoginUsers,
           useFactory: (store: UserStore) => new UserStoreLoginUsers(store),
           inject: [UserStore],
         },
       ],
-      exports: idp ? [UserStore, OAuthLoginUsers, PasswordHasher] : [UserStore, OAuthLoginUsers],
+      exports: [
+        UserStore,
+        OAuthLoginUsers,
+        ...(idp ? [PasswordHasher] : []),
+        ...(live ? [AuthActions, AuthChannel, AuthRegions, LivePages, LiveAuthGateway] : []),
+      ],
     };
   }
 }

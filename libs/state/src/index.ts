@@ -106,6 +106,7 @@ export {
   MAX_GRANT_BYTES,
   MAX_SESSION_CLAIMS,
   MAX_SESSION_ROLES,
+  normalizeClaims as normalizeSessionClaims,
 } from './sessions/session-updates';
 export { DEFAULT_SESSION_MAX_LIFETIME } from './sessions/session.validation';
 

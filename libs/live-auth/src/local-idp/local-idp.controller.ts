@@ -22,6 +22,7 @@ import {
   StateExceptionFilter,
   StateValidationError,
   TransientStore,
+  effectiveRoles,
 } from '@livegate/state';
 import type { UserRecord } from '../users/user-record';
 import { UserStore } from '../users/user-store';
@@ -120,7 +121,7 @@ export class LocalIdpController {
     assertSameSite(request.headers, { origin: this.options.origin, browserRoute: true });
     const user = await this.authenticate(body, request, reply);
     const session = await this.logins.login(request, reply, this.loginOf(user));
-    return { user_id: user.id, username: user.username, roles: [...session.roles] };
+    return { user_id: user.id, username: user.username, roles: effectiveRoles(session) };
   }
 
   @Post('token')
@@ -155,7 +156,7 @@ export class LocalIdpController {
       active: true,
       user_id: principal.userId,
       name: principal.name,
-      roles: [...session.roles],
+      roles: effectiveRoles(session),
       claims: principal.claims,
       expires_at: Math.floor(session.expiresAt / 1000),
     };
@@ -206,13 +207,13 @@ export class LocalIdpController {
   }
 
   private loginOf(user: UserRecord) {
-    const roles = user.claims.filter((claim) => claim.type === 'role').map((claim) => claim.value);
     return {
       userId: user.id,
       // ADMIN_USERS names local users as `local:<username>` (the normalized form).
       aliases: [`local:${parseUsername(user.username).normalized}`],
-      ...(roles.length > 0 ? { roles } : {}),
-      claims: user.claims.filter((claim) => claim.type !== 'role'),
+      // The row's claims, roles included, as the session snapshot live updates rewrite; the
+      // session's own roles are the default ones (and admin for ADMIN_USERS).
+      claims: user.claims.map(({ type, value }) => ({ type, value })),
       metadata: {
         user_info: { name: user.displayName, username: user.username },
         claims_version: user.claimsVersion,

@@ -44,11 +44,10 @@ export class UserStoreLoginUsers extends OAuthLoginUsers {
     if (row.disabled) {
       throw new AuthenticationError('This account is disabled', { provider });
     }
-    const roles = row.claims.filter((claim) => claim.type === 'role').map((claim) => claim.value);
     return {
       userId: row.id,
-      ...(roles.length > 0 ? { roles } : {}),
-      claims: row.claims.filter((claim) => claim.type !== 'role'),
+      // The row's claims, roles included: the snapshot live updates rewrite (see AuthActions).
+      claims: row.claims.map(({ type, value }) => ({ type, value })),
       displayName: row.displayName,
     };
   }

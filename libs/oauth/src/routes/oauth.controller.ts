@@ -24,7 +24,7 @@ import {
   setReplyHeader,
   type RequestHeaders,
 } from '@livegate/auth';
-import { SessionStore, TransientStore, type UserSession } from '@livegate/state';
+import { SessionStore, TransientStore, effectiveRoles, type UserSession } from '@livegate/state';
 import { OAUTH_RESOLVED } from '../oauth.constants';
 import { AuthenticationError, OAuthError } from '../oauth.errors';
 import type { ResolvedOAuth } from '../oauth.options';
@@ -261,7 +261,7 @@ export class OAuthController {
       ? {
           authenticated: true,
           user_id: session.userId,
-          roles: [...session.roles],
+          roles: effectiveRoles(session),
           expires_at: session.expiresAt / 1000,
         }
       : { authenticated: false, user_id: null, roles: [], expires_at: null };
@@ -274,7 +274,7 @@ export class OAuthController {
     const session = this.session(request);
     return {
       user_id: session.userId,
-      roles: [...session.roles],
+      roles: effectiveRoles(session),
       user_info: session.metadata.user_info ?? null,
     };
   }

@@ -72,6 +72,13 @@ export class RedisTestServer {
     await this.launch();
   }
 
+  /** Starts a server that `stop` stopped again, on the same socket and data directory. */
+  async resume(): Promise<void> {
+    if (!this.process) {
+      await this.launch();
+    }
+  }
+
   /** Stops the server and removes its directory. */
   async dispose(): Promise<void> {
     await this.stop();
