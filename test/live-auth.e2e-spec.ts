@@ -2,7 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { waitFor } from '@livegate/state/testing';
 import { liveTestModule } from './support/live-app';
+import { LIVE_PASSWORD, postJson, registerUser } from './support/live-clients';
 import { describeLiveAuthFlows } from './support/live-flows';
 import { PLATFORMS, startApp } from './support/platform';
 
@@ -39,4 +42,37 @@ describe.each(PLATFORMS)('live auth in one process on memory, on %s', (platform)
   });
 
   describeLiveAuthFlows(() => ({ a: base, b: base, c: base }));
+
+  it("ends a bearer token's live connection when the local identity provider revokes it", async () => {
+    await registerUser(base, `erin-${platform}`);
+    const issued = await postJson(base, '/auth/local/token', {
+      username: `erin-${platform}`,
+      password: LIVE_PASSWORD,
+    });
+    const token = issued.body.access_token as string;
+    const socket = io(`${base}/live-auth`, {
+      transports: ['websocket'],
+      auth: { token, page: 'live' },
+      reconnection: false,
+    });
+    const navigations: unknown[] = [];
+    socket.on('auth:navigate', (message: unknown) => navigations.push(message));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('auth:update', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      expect(await postJson(base, '/auth/local/revoke', { token })).toMatchObject({
+        status: 200,
+        body: { revoked: true },
+      });
+      await waitFor(() => navigations.length === 1 && !socket.connected, {
+        timeoutMs: 2000,
+        description: 'the revoked token navigated and disconnected',
+      });
+      expect(navigations).toEqual([{ to: '/login', reason: 'revoked' }]);
+    } finally {
+      socket.close();
+    }
+  });
 });

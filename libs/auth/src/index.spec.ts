@@ -25,6 +25,7 @@ describe('@livegate/auth public API', () => {
         'RequireClaims',
         'RequirePermission',
         'Roles',
+        'SessionEndings',
         'SocketAuthError',
         'SocketAuthenticator',
         'WIDGET_RESPONSE_HEADERS',

@@ -13,6 +13,7 @@ export { AuthConfigurationError, AuthHttpException, type AuthErrorCode } from '.
 // Resolving credentials, and login sessions
 export { AuthService } from './auth.service';
 export { LoginSessions, type LoginInput } from './login-sessions.service';
+export { SessionEndings } from './session-endings';
 export { authStateOf, type AuthFailure, type AuthState } from './request-auth';
 export { AuthMiddleware } from './auth.middleware';
 export { AccessGuard } from './access.guard';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   SessionStore,
   StateBackendUnavailableError,
@@ -12,7 +12,8 @@ import type { ResolvedAuthOptions } from './auth.options';
 import { AuthService } from './auth.service';
 import { isSessionIdShape, presentedCredentials, type RequestHeaders } from './credentials';
 import { appendSetCookie } from './reply-headers';
-import { attachAuthState } from './request-auth';
+import { attachAuthState, authStateOf } from './request-auth';
+import { SessionEndings } from './session-endings';
 
 /**
  * Who logged in, as the login step (an OAuth callback, the local identity provider, a CLI) knows
@@ -75,6 +76,7 @@ export class LoginSessions {
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     private readonly sessions: SessionStore,
     private readonly auth: AuthService,
+    @Optional() private readonly endings?: SessionEndings,
   ) {
     this.cookieName = sessionCookieName(options);
     this.adminIds = new Set(options.adminUsers.filter((entry) => !entry.includes('@')));
@@ -173,9 +175,32 @@ export class LoginSessions {
    */
   async logout(request: unknown, reply: Reply): Promise<boolean> {
     const sessionId = this.presentedSessionId(request);
+    const known = authStateOf(request)?.session;
+    const userId =
+      known?.sessionId === sessionId
+        ? known?.userId
+        : sessionId !== undefined
+          ? (await this.sessions.getSession(sessionId))?.userId
+          : undefined;
     const deleted = sessionId !== undefined && (await this.sessions.deleteSession(sessionId));
     this.clearSessionCookie(reply);
+    if (deleted && userId !== undefined) {
+      await this.notifyEnded(userId, [sessionId]);
+    }
     return deleted;
+  }
+
+  /** Tells `SessionEndings` (when the app has one) that sessions were deleted; never throws. */
+  async notifyEnded(userId: string, sessionIds: readonly string[]): Promise<void> {
+    if (!this.endings || sessionIds.length === 0) {
+      return;
+    }
+    try {
+      await this.endings.sessionsEnded(userId, sessionIds);
+    } catch (error) {
+      // The sessions are gone already; live connections find out when they are reconciled.
+      this.logger.warn(`Could not announce the end of sessions of ${userId}: ${String(error)}`);
+    }
   }
 
   /** The `Set-Cookie` value for a session; `Max-Age` ends with the session. */

@@ -59,6 +59,7 @@ export {
   type AuthEventPrincipal,
 } from './channel/auth-event';
 export { EventBusAuthChannel } from './channel/event-bus-auth.channel';
+export { ChannelSessionEndings } from './channel/channel-session-endings';
 export { LiveAuthGateway, livePrincipalOf } from './gateway/live-auth.gateway';
 export { DEFAULT_LIVE_OPTIONS, type LiveAuthOptions } from './gateway/live-auth.options';
 export {

@@ -17,7 +17,9 @@ import {
 import { LIVE_AUTH_OPTIONS } from './live-auth.constants';
 import { OAuthLoginUsers } from '@livegate/oauth';
 import { AUTH_ACTIONS_OPTIONS, AuthActions } from './actions/auth-actions';
+import { SessionEndings } from '@livegate/auth';
 import { AuthChannel } from './channel/auth-channel';
+import { ChannelSessionEndings } from './channel/channel-session-endings';
 import { EventBusAuthChannel } from './channel/event-bus-auth.channel';
 import { LiveAuthGateway } from './gateway/live-auth.gateway';
 import {
@@ -119,6 +121,7 @@ export class LiveAuthModule {
           { provide: LIVE_PAGES_OPTIONS, useValue: { loginRedirect: live.loginRedirect } },
           { provide: AUTH_ACTIONS_OPTIONS, useValue: {} },
           { provide: AuthChannel, useClass: EventBusAuthChannel },
+          { provide: SessionEndings, useClass: ChannelSessionEndings },
           AuthActions,
           AuthRegions,
           LivePages,
@@ -173,7 +176,9 @@ export class LiveAuthModule {
         UserStore,
         OAuthLoginUsers,
         ...(idp ? [PasswordHasher] : []),
-        ...(live ? [AuthActions, AuthChannel, AuthRegions, LivePages, LiveAuthGateway] : []),
+        ...(live
+          ? [AuthActions, AuthChannel, AuthRegions, LivePages, LiveAuthGateway, SessionEndings]
+          : []),
       ],
     };
   }

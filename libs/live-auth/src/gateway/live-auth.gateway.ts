@@ -28,6 +28,7 @@ import {
   type AuthNavigateMessage,
   type AuthUpdateMessage,
   type LivePrincipal,
+  type RenderedRegion,
 } from './live-auth.protocol';
 import { LIVE_AUTH_LIVE_OPTIONS, type ResolvedLiveAuthOptions } from './live-auth.options';
 import { installRedisAdapter } from './redis-adapter';
@@ -309,9 +310,19 @@ export class LiveAuthGateway
       return;
     }
     this.syncRooms(live);
-    const message = await this.updateMessage(principal, version, live.page);
-    // A newer change may have been applied while the regions rendered: it sends its own update.
-    if (session.version === version && !session.ended && live.socket.connected) {
+    // A newer change may have been applied meanwhile: it sends its own update.
+    const current = () => session.version === version && !session.ended && live.socket.connected;
+    const message = await this.updateMessage(principal, version, live.page, (name, rendered) => {
+      // A region that answered "authorizing" sends its outcome when its policy settles.
+      if (current()) {
+        live.socket.emit(AUTH_UPDATE_EVENT, {
+          version,
+          principal: livePrincipalOf(principal),
+          regions: { [name]: rendered },
+        } satisfies AuthUpdateMessage);
+      }
+    });
+    if (current()) {
       live.socket.emit(AUTH_UPDATE_EVENT, message);
     }
   }
@@ -320,12 +331,16 @@ export class LiveAuthGateway
     principal: ClaimsPrincipal,
     version: number,
     page: string | undefined,
+    onSettled?: (name: string, rendered: RenderedRegion) => void,
   ): Promise<AuthUpdateMessage> {
     const names = page !== undefined ? (this.pages.get(page)?.regions ?? []) : [];
     return {
       version,
       principal: livePrincipalOf(principal),
-      regions: await this.regions.renderAll(names, principal),
+      regions: await this.regions.renderAll(names, principal, {
+        timeoutMs: this.options.regionTimeoutMs,
+        ...(onSettled ? { onSettled } : {}),
+      }),
     };
   }
 

@@ -1,3 +1,5 @@
+import { safeReturnPath } from '@livegate/oauth';
+
 /** Options of live auth (`LiveAuthModule.forRoot({ live })`). */
 export interface LiveAuthOptions {
   /** Where a tab goes when its session ends or its page's guard fails. Default `/login`. */
@@ -42,7 +44,7 @@ export function resolveLiveOptions(options: LiveAuthOptions = {}): ResolvedLiveA
   const resolved = { ...DEFAULT_LIVE_OPTIONS, ...options };
   if (
     typeof resolved.loginRedirect !== 'string' ||
-    !/^\/(?![/\\])[\x21-\x7e]*$/.test(resolved.loginRedirect)
+    safeReturnPath(resolved.loginRedirect) !== resolved.loginRedirect
   ) {
     throw new TypeError('live.loginRedirect must be a path on this site, starting with one /');
   }

@@ -169,11 +169,17 @@ export class LocalIdpController {
     const { token } = fieldsOf(body, TOKEN_FIELDS);
     // RFC 7009: the same answer whether the token was live, unknown or malformed.
     if (/^[\w-]{1,256}$/.test(token)) {
-      await this.sessions.deleteSession(token).catch((error: unknown) => {
+      try {
+        const session = await this.sessions.getSession(token);
+        if (session && (await this.sessions.deleteSession(token))) {
+          // Live connections of the session, on every worker, end now too.
+          await this.logins.notifyEnded(session.userId, [token]);
+        }
+      } catch (error) {
         if (!(error instanceof StateValidationError)) {
           throw error;
         }
-      });
+      }
     }
     return { revoked: true };
   }

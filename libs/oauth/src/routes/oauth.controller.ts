@@ -382,9 +382,14 @@ export class OAuthController {
         session.metadata.provider_session_id === logout.providerSessionId,
     );
     let deleted = 0;
+    const ended: string[] = [];
     for (const session of named) {
-      deleted += (await this.sessions.deleteSession(session.sessionId)) ? 1 : 0;
+      if (await this.sessions.deleteSession(session.sessionId)) {
+        deleted += 1;
+        ended.push(session.sessionId);
+      }
     }
+    await this.logins.notifyEnded(userId, ended);
     if ((await this.sessions.listUserSessions(userId)).length === 0) {
       await this.tokens.delete(userId);
     }
