@@ -198,6 +198,7 @@ async function main(): Promise<void> {
         duration: options.duration,
         rawVerifications: options.rawVerifications,
         rounds: options.quick ? 1 : 5,
+        failedLoginsPerKind: options.quick ? 20 : 60,
       });
     }
     let coherence: CoherenceResult[] = [];

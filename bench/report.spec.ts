@@ -1,5 +1,7 @@
 import { parseBenchOptions } from './bench-options';
 import type { CoherenceChange } from './cache/coherence';
+import { summarizeFailedLogins, type FailedLoginAttempt } from './logins/failed-logins';
+import type { LoginBenchResult } from './logins/logins';
 import { formatReport, ratio, targets, type BenchResults, type HttpRun } from './report';
 import { spread } from './support/stats';
 
@@ -22,6 +24,34 @@ const coherence = (change: CoherenceChange, missed: number, max: number) => ({
   fromStart: { p50: 0.9, p99: 2, max: max + 1 },
   changeCall: { p50: 0.3, p99: 0.4, max: 0.5 },
   cacheHits: 99,
+});
+
+const UNAUTHORIZED = '{"error":"unauthorized","message":"The username or password is wrong"}';
+
+/** `count` attempts of a kind taking `first`, `first + 1`, ... ms, answered 401 alike. */
+const attempts = (kind: FailedLoginAttempt['kind'], count: number, first: number) =>
+  Array.from({ length: count }, (_, index): FailedLoginAttempt => ({
+    kind,
+    status: 401,
+    body: UNAUTHORIZED,
+    milliseconds: first + index,
+  }));
+
+const logins = (overrides: Partial<LoginBenchResult> = {}): LoginBenchResult => ({
+  rounds: 5,
+  rawVerifyPerSecond: 40,
+  loginsPerSecond: 38,
+  ratio: 0.95,
+  throughputConnections: 16,
+  latency: { connections: 50, p50: 1200, p99: 1500, loginsPerSecond: 39 },
+  loopDelay: { p50: 10, p99: 12, max: 20 },
+  failedLogins: summarizeFailedLogins([
+    ...attempts('unknownUser', 10, 20),
+    ...attempts('wrongPassword', 10, 21),
+    ...attempts('disabledUser', 10, 22),
+  ]),
+  failures: 0,
+  ...overrides,
 });
 
 function results(http: HttpRun[], overrides: Partial<BenchResults> = {}): BenchResults {
@@ -140,6 +170,65 @@ describe('bench report', () => {
     expect(report).toContain('fastify  (c) Livegate, Redis');
     expect(report).toContain('Express (c)/(b): Livegate Redis vs peer');
     expect(report).toMatch(/Targets\n/);
+  });
+});
+
+describe('failed-login timings', () => {
+  it('gives p50 and p90 per kind and the largest p50 difference over the median p50', () => {
+    const timing = summarizeFailedLogins([
+      ...attempts('unknownUser', 10, 20),
+      ...attempts('wrongPassword', 10, 22),
+      ...attempts('disabledUser', 10, 21),
+    ]);
+    expect(timing).toEqual({
+      attemptsPerKind: 10,
+      kinds: {
+        unknownUser: { p50: 24, p90: 28 },
+        wrongPassword: { p50: 26, p90: 30 },
+        disabledUser: { p50: 25, p90: 29 },
+      },
+      p50Spread: 2 / 25,
+      answer: { status: 401, body: UNAUTHORIZED },
+      mismatches: 0,
+    });
+  });
+
+  it('counts every answer that differs from the first in status or body, and any that is not a 401', () => {
+    const same = attempts('unknownUser', 3, 20);
+    const [wrongStatus, wrongBody] = attempts('disabledUser', 2, 20);
+    expect(
+      summarizeFailedLogins([
+        ...same,
+        { ...wrongStatus, status: 403 },
+        { ...wrongBody, body: '{"error":"disabled"}' },
+      ]).mismatches,
+    ).toBe(2);
+    const allOk = attempts('wrongPassword', 3, 20).map((attempt) => ({
+      ...attempt,
+      status: 200,
+    }));
+    expect(summarizeFailedLogins(allOk).mismatches).toBe(3);
+  });
+
+  it('prints each kind beside the login figures, with the difference and the mismatches', () => {
+    const report = formatReport(results([], { logins: logins() }));
+    const section = report.slice(
+      report.indexOf('Local identity provider'),
+      report.indexOf('Targets'),
+    );
+    expect(section).toMatch(
+      /Failed login, unknown user: one at a time, 10 interleaved +p50 24\.00 ms, p90 28\.00 ms/,
+    );
+    expect(section).toMatch(/Failed login, wrong password: .* +p50 25\.00 ms, p90 29\.00 ms/);
+    expect(section).toMatch(/Failed login, disabled user: .* +p50 26\.00 ms, p90 30\.00 ms/);
+    expect(section).toMatch(/Largest p50 difference between them, of the median p50 +8\.0%/);
+    expect(section).toMatch(/Failed logins answered otherwise than the first +0 of 30\n/);
+    expect(section).toContain(`The first failed login's answer: 401 ${UNAUTHORIZED}`);
+    expect(section.indexOf('Failed login, unknown user')).toBeGreaterThan(
+      section.indexOf('Event loop delay meanwhile'),
+    );
+    const short = targets(results([], { logins: logins({ failures: 1 }) })).at(-1);
+    expect(short).toMatchObject({ name: expect.stringMatching(/^Local logins/), met: false });
   });
 });
 

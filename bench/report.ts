@@ -2,6 +2,7 @@ import type { BenchOptions } from './bench-options';
 import type { CoherenceResult, Percentiles } from './cache/coherence';
 import { HTTP_VARIANTS } from './http/http-variants';
 import type { LoadResult } from './http/load';
+import { FAILED_LOGIN_KINDS, type FailedLoginKind } from './logins/failed-logins';
 import type { LoginBenchResult } from './logins/logins';
 import { STORE_BACKENDS, STORE_OPERATIONS, type StoreOperation } from './stores/store-backends';
 import type { RoundTripCount } from './support/round-trips';
@@ -139,7 +140,14 @@ export function targets(results: BenchResults): Target[] {
   return list;
 }
 
+const FAILED_LOGIN_LABELS: Record<FailedLoginKind, string> = {
+  unknownUser: 'unknown user',
+  wrongPassword: 'wrong password',
+  disabledUser: 'disabled user',
+};
+
 function loginSection(logins: LoginBenchResult): string[] {
+  const failed = logins.failedLogins;
   return [
     'Local identity provider (POST /auth/local/login, Express, SQLite user store)',
     ...table([
@@ -159,8 +167,22 @@ function loginSection(logins: LoginBenchResult): string[] {
         'Event loop delay meanwhile',
         `p50 ${logins.loopDelay.p50.toFixed(1)} ms, p99 ${logins.loopDelay.p99.toFixed(1)} ms, max ${logins.loopDelay.max.toFixed(1)} ms`,
       ],
+      ...FAILED_LOGIN_KINDS.map((kind) => [
+        `Failed login, ${FAILED_LOGIN_LABELS[kind]}: one at a time, ${failed.attemptsPerKind} interleaved`,
+        `p50 ${failed.kinds[kind].p50.toFixed(2)} ms, p90 ${failed.kinds[kind].p90.toFixed(2)} ms`,
+      ]),
+      [
+        'Largest p50 difference between them, of the median p50',
+        `${(failed.p50Spread * 100).toFixed(1)}%`,
+      ],
+      [
+        'Failed logins answered otherwise than the first',
+        `${failed.mismatches} of ${failed.attemptsPerKind * FAILED_LOGIN_KINDS.length}`,
+      ],
       ['Failed requests', String(logins.failures)],
     ]),
+    // Apart from the table: a body is wider than every figure.
+    `The first failed login's answer: ${failed.answer.status} ${failed.answer.body}`,
   ];
 }
 

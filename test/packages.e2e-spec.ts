@@ -3,13 +3,16 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { io } from 'socket.io-client';
+import { PostgresTestDatabase } from '@livegate/live-auth/testing';
 import { RedisTestServer, freePort, stopChildProcess } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
 
 // The packages as an app outside this repository gets them: `npm run build` and `npm run pack`
-// write the tarballs, which are checked entry by entry and then installed, with Nest from the
-// registry, into a fresh Nest 11 CommonJS app and a fresh Nest 12 ES module app.
+// write the tarballs, which are checked entry by entry and then installed, with Nest (and
+// TypeORM and pg for @livegate/live-auth) from the registry, into a fresh Nest 11 CommonJS app and
+// a fresh Nest 12 ES module app.
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -139,7 +142,13 @@ describe.each(LIBRARIES)('the @livegate/%s tarball', (library) => {
         state: [],
         auth: ['@livegate/state'],
         oauth: ['@livegate/auth', '@livegate/state', 'jose', 'openid-client'],
-        'live-auth': ['@livegate/auth', '@livegate/oauth', '@livegate/state', '@node-rs/argon2'],
+        'live-auth': [
+          '@livegate/auth',
+          '@livegate/oauth',
+          '@livegate/state',
+          '@node-rs/argon2',
+          '@socket.io/redis-adapter',
+        ],
       }[library],
     );
   });
@@ -188,6 +197,7 @@ async function prepareConsumer(kind: ConsumerKind, directory: string): Promise<v
           '@livegate/state': `file:${tarballOf('state')}`,
           '@livegate/auth': `file:${tarballOf('auth')}`,
           '@livegate/oauth': `file:${tarballOf('oauth')}`,
+          '@livegate/live-auth': `file:${tarballOf('live-auth')}`,
           ...Object.fromEntries(
             [
               '@nestjs/common',
@@ -200,9 +210,12 @@ async function prepareConsumer(kind: ConsumerKind, directory: string): Promise<v
           ),
           '@nestjs/config': kind.config,
           ioredis: '^5.4.0',
+          // The PostgreSQL user store (better-sqlite3-multiple-ciphers would compile for minutes).
+          pg: '^8.5.1',
           'reflect-metadata': '^0.2.2',
           rxjs: '^7.8.0',
           'socket.io': '4.8.3',
+          typeorm: '^1.1.3',
         },
         devDependencies: { '@types/node': '^20.19.0' },
       },
@@ -357,6 +370,7 @@ describe.each(CONSUMERS)('a fresh $name app with the packed tarballs', (kind) =>
       '@livegate/state',
       '@livegate/auth',
       '@livegate/oauth',
+      '@livegate/live-auth',
     ]) {
       expect(copiesOf(directory, name)).toEqual([join(directory, 'node_modules', name)]);
     }
@@ -427,6 +441,108 @@ describe.each(CONSUMERS)('a fresh $name app with the packed tarballs', (kind) =>
       });
     });
   });
+
+  describe.each(['express', 'fastify'])(
+    'signing up and in through @livegate/live-auth on PostgreSQL on %s',
+    (platform) => {
+      const PASSWORD = 'correct horse battery staple';
+      let database: PostgresTestDatabase;
+      let app: Started;
+
+      beforeAll(async () => {
+        database = await PostgresTestDatabase.create('livegate_consumer');
+        app = await startConsumer(directory, {
+          CONSUMER_PLATFORM: platform,
+          CONSUMER_USERS_DATABASE_URL: database.url,
+        });
+      }, 60_000);
+
+      afterAll(async () => {
+        if (app) {
+          await stopChildProcess(app.child);
+        }
+        await database?.drop();
+      });
+
+      /** A JSON POST to the local identity provider from the app's own page. */
+      const post = async (route: string, body: unknown) => {
+        const response = await fetch(`${app.url}/auth/local/${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: app.url },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        return {
+          status: response.status,
+          body: (await response.json()) as Record<string, unknown>,
+          cookies: response.headers.getSetCookie(),
+        };
+      };
+
+      it('registers, logs in with a cookie, issues a token and verifies it', async () => {
+        const registered = await post('register', { username: 'Consumer', password: PASSWORD });
+        expect(registered).toMatchObject({
+          status: 201,
+          body: { user_id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'Consumer' },
+        });
+        const userId = registered.body.user_id as string;
+        // The row is in the app's PostgreSQL database, made by the shipped migrations.
+        const client = new Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ id: string }>('SELECT id FROM livegate_users');
+          expect(rows).toEqual([{ id: userId }]);
+        } finally {
+          await client.end();
+        }
+
+        const login = await post('login', { username: 'consumer', password: PASSWORD });
+        expect(login).toMatchObject({
+          status: 200,
+          body: { user_id: userId, username: 'Consumer', roles: ['viewer'] },
+        });
+        const cookie = login.cookies
+          .find((line) => line.startsWith('livegate_session='))!
+          .split(';')[0];
+        expect(await status(`${app.url}/me`, { cookie })).toEqual({
+          status: 200,
+          body: { user_id: userId, name: 'Consumer' },
+        });
+        expect((await status(`${app.url}/admin`, { cookie })).status).toBe(403);
+
+        const token = await post('token', { username: 'consumer', password: PASSWORD });
+        expect(token).toEqual({
+          status: 200,
+          body: {
+            access_token: expect.stringMatching(/^[\w-]{32,}$/),
+            token_type: 'Bearer',
+            expires_in: expect.any(Number),
+          },
+          cookies: [],
+        });
+        const accessToken = token.body.access_token as string;
+        expect(await post('verify-token', { token: accessToken })).toMatchObject({
+          status: 200,
+          body: { active: true, user_id: userId, name: 'Consumer', roles: ['viewer'] },
+        });
+        expect(await status(`${app.url}/me`, { authorization: `Bearer ${accessToken}` })).toEqual({
+          status: 200,
+          body: { user_id: userId, name: 'Consumer' },
+        });
+
+        expect(await post('login', { username: 'consumer', password: 'not the password' })).toEqual(
+          {
+            status: 401,
+            body: { error: 'unauthorized', message: 'The username or password is wrong' },
+            cookies: [],
+          },
+        );
+        expect(await post('verify-token', { token: 'never-issued-token' })).toMatchObject({
+          status: 401,
+        });
+      });
+    },
+  );
 
   describe.each([
     ['express', 'memory'],

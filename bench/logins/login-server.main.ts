@@ -1,7 +1,8 @@
 /**
  * The local identity provider under load, in a process of its own:
  * `login-server.main.ts <data directory>`. Express, memory state, the SQLite user store, limits
- * high enough never to throttle, and `bench0` … `bench49` registered. Requests: `rawVerify`
+ * high enough never to throttle, `bench0` … `bench49` registered and `bench-disabled` (the same
+ * password) disabled, for the failed-login timings. Requests: `rawVerify`
  * (Argon2id verifications with @node-rs/argon2 alone, as many at once as there are cores: the
  * ceiling of logins on this machine), `loopDelayStart` / `loopDelayStop` (the event loop's delay
  * while a load runs).
@@ -20,6 +21,7 @@ import { serveBenchRequests } from '../support/bench-process';
 
 const BENCH_PASSWORD = 'correct horse battery staple';
 const BENCH_USERS = 50;
+const DISABLED_USER = 'bench-disabled';
 
 async function main(): Promise<void> {
   const directory = process.argv[2];
@@ -48,10 +50,16 @@ async function main(): Promise<void> {
   for (let index = 0; index < BENCH_USERS; index += 1) {
     await users.createUser({ username: `bench${index}`, passwordHash: stored });
   }
+  const disabled = await users.createUser({ username: DISABLED_USER, passwordHash: stored });
+  await users.setDisabled(disabled.id, true);
   let histogram: IntervalHistogram | undefined;
 
   serveBenchRequests(
-    { type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port },
+    {
+      type: 'ready',
+      port: (app.getHttpServer().address() as AddressInfo).port,
+      disabledUser: DISABLED_USER,
+    },
     {
       rawVerify: async (message) => {
         const count = Number(message.count);

@@ -4,9 +4,10 @@
 //
 // Environment: CONSUMER_PLATFORM (express | fastify), CONSUMER_BACKEND (memory | redis | sqlite),
 // CONSUMER_REDIS_URL (with redis), CONSUMER_PORT (default: a free one); with
-// LIVEGATE_OAUTH2__PROVIDER set, the /auth routes of @livegate/oauth too. It listens on loopback
-// and prints one JSON line: the URL, the session ids of a viewer and an admin, and the versions it
-// runs on.
+// LIVEGATE_OAUTH2__PROVIDER set, the /auth routes of @livegate/oauth too; with
+// CONSUMER_USERS_DATABASE_URL (a PostgreSQL URL) set, the user store and local identity provider
+// of @livegate/live-auth on that database. It listens on loopback and prints one JSON line: the
+// URL, the session ids of a viewer and an admin, and the versions it runs on.
 import 'reflect-metadata';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,8 +15,16 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { SessionStore, StateModule } from '@livegate/state';
-import { AuthModule, Public, Roles, SocketAuthenticator } from '@livegate/auth';
+import {
+  AuthModule,
+  CurrentUser,
+  Public,
+  Roles,
+  SocketAuthenticator,
+  type ClaimsPrincipal,
+} from '@livegate/auth';
 import { createTestSession } from '@livegate/auth/testing';
+import { LiveAuthModule } from '@livegate/live-auth';
 import { OAuthModule } from '@livegate/oauth';
 
 @Controller()
@@ -31,6 +40,12 @@ class AreasController {
   open(): { area: string } {
     return { area: 'public' };
   }
+
+  /** Any signed-in user: shows whose session a cookie or bearer token carries. */
+  @Get('me')
+  me(@CurrentUser() user: ClaimsPrincipal): { user_id: string | null; name: string | null } {
+    return { user_id: user.userId, name: user.name };
+  }
 }
 
 @WebSocketGateway()
@@ -44,6 +59,7 @@ class LiveGateway implements OnGatewayInit {
 
 const backend =
   (['redis', 'sqlite'] as const).find((name) => name === process.env.CONSUMER_BACKEND) ?? 'memory';
+const usersDatabaseUrl = process.env.CONSUMER_USERS_DATABASE_URL;
 
 @Module({
   imports: [
@@ -57,6 +73,16 @@ const backend =
     }),
     // openid-client is an ES module only: this import loads it in CommonJS apps too.
     ...(process.env.LIVEGATE_OAUTH2__PROVIDER ? [OAuthModule.forRoot()] : []),
+    // TypeORM and pg from the registry; the migrations run before the app listens.
+    ...(usersDatabaseUrl
+      ? [
+          LiveAuthModule.forRoot({
+            userStore: 'postgres',
+            databaseUrl: usersDatabaseUrl,
+            localIdp: true,
+          }),
+        ]
+      : []),
   ],
   controllers: [AreasController],
   providers: [LiveGateway],

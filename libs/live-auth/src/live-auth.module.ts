@@ -141,7 +141,14 @@ export class LiveAuthModule {
         ...(idp
           ? [
               { provide: LOCAL_IDP_OPTIONS, useValue: idp },
-              { provide: PasswordHasher, useValue: new PasswordHasher(idp.hashing) },
+              {
+                provide: PasswordHasher,
+                useFactory: async () => {
+                  const hasher = new PasswordHasher(idp.hashing);
+                  await hasher.warmUp();
+                  return hasher;
+                },
+              },
             ]
           : []),
         ...optionProviders,

@@ -60,6 +60,23 @@ export class PasswordHasher {
     this.concurrency = options.concurrency ?? Math.max(1, availableParallelism());
   }
 
+  /** The hash unknown users are verified against: made once, before the first one needs it. */
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hash(`livegate-dummy-${Math.random()}-${Date.now()}`, {
+      ...this.parameters,
+      algorithm: 2,
+    });
+    return this.dummy;
+  }
+
+  /**
+   * Makes the dummy hash now, so that the first unknown user after a start costs no more than a
+   * wrong password does (the module calls it at boot).
+   */
+  async warmUp(): Promise<void> {
+    await this.dummyHash();
+  }
+
   /** The PHC string of a password (`$argon2id$v=19$m=...`). */
   async hash(password: string): Promise<string> {
     const checked = parsePassword(password);
@@ -86,11 +103,7 @@ export class PasswordHasher {
     if (stored) {
       return this.verify(stored, password);
     }
-    this.dummy ??= hash(`livegate-dummy-${Math.random()}-${Date.now()}`, {
-      ...this.parameters,
-      algorithm: 2,
-    });
-    await this.verify(await this.dummy, password);
+    await this.verify(await this.dummyHash(), password);
     return false;
   }
 
