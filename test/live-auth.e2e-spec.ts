@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { waitFor } from '@livegate/state/testing';
 import { liveTestModule } from './support/live-app';
-import { LIVE_PASSWORD, postJson, registerUser } from './support/live-clients';
+import { LIVE_PASSWORD, LiveTab, postJson, registerUser, signIn } from './support/live-clients';
 import { describeLiveAuthFlows } from './support/live-flows';
 import { PLATFORMS, startApp } from './support/platform';
 
@@ -29,7 +29,11 @@ describe.each(PLATFORMS)('live auth in one process on memory, on %s', (platform)
             secureCookies: false,
             adminUsers: ['local:root'],
           },
-          liveAuth: { sqlitePath: join(folder, 'users.db'), keyring: null },
+          liveAuth: {
+            sqlitePath: join(folder, 'users.db'),
+            keyring: null,
+            live: { reconcileIntervalMs: 60_000, regionTimeoutMs: 50 },
+          },
         }),
       ],
       platform,
@@ -42,6 +46,45 @@ describe.each(PLATFORMS)('live auth in one process on memory, on %s', (platform)
   });
 
   describeLiveAuthFlows(() => ({ a: base, b: base, c: base }));
+
+  it('ends the live connections of a session that logs out (as the OAuth routes do)', async () => {
+    await registerUser(base, `fay-${platform}`);
+    const cookie = await signIn(base, `fay-${platform}`);
+    const tabs = await Promise.all([
+      LiveTab.open('fay-1', base, cookie),
+      LiveTab.open('fay-2', base, cookie),
+    ]);
+    try {
+      expect(await postJson(base, '/actions/logout', {}, cookie)).toMatchObject({
+        status: 200,
+        body: { logged_out: true },
+      });
+      for (const tab of tabs) {
+        expect(await tab.waitForNavigation(2000)).toEqual({ to: '/login', reason: 'revoked' });
+      }
+    } finally {
+      tabs.forEach((tab) => tab.close());
+    }
+  });
+
+  it('shows a slow region as authorizing, then its outcome', async () => {
+    await registerUser(base, `gus-${platform}`);
+    const cookie = await signIn(base, `gus-${platform}`);
+    const tab = await LiveTab.open('gus', base, cookie, 'slow');
+    try {
+      expect(tab.updates[0].regions['slow-panel']).toEqual({
+        state: 'authorizing',
+        html: '<small>Checking permissions…</small>',
+      });
+      const settled = await tab.waitForUpdate(
+        (message) => message.regions['slow-panel']?.state === 'denied',
+      );
+      expect(settled.regions['slow-panel'].html).toBe('<p>No slow admin content.</p>');
+      expect(settled.version).toBe(tab.updates[0].version);
+    } finally {
+      tab.close();
+    }
+  });
 
   it("ends a bearer token's live connection when the local identity provider revokes it", async () => {
     await registerUser(base, `erin-${platform}`);

@@ -7,12 +7,14 @@ import {
   Param,
   Post,
   Req,
+  Res,
   type DynamicModule,
   type OnModuleInit,
 } from '@nestjs/common';
 import {
   AuthModule,
   CurrentUser,
+  LoginSessions,
   PolicyEngine,
   Public,
   Roles,
@@ -44,15 +46,27 @@ class LiveTestController implements OnModuleInit {
     private readonly pages: LivePages,
     private readonly policies: PolicyEngine,
     private readonly gateway: LiveAuthGateway,
+    private readonly logins: LoginSessions,
   ) {}
 
   onModuleInit(): void {
     this.policies.addPolicy('AdminOnly', { requiresClaim: ['role', 'admin'] });
+    // An async policy that takes a while: its region shows "authorizing" first.
+    this.policies.addPolicy('SlowAdmin', async (principal) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return principal.hasClaim('role', 'admin');
+    });
     this.regions
       .define('admin-panel', {
         policy: 'AdminOnly',
         allowed: '<p>Admin content visible.</p>',
         denied: '<p>Admin content hidden.</p>',
+      })
+      .define('slow-panel', {
+        policy: 'SlowAdmin',
+        allowed: '<p>Slow admin content.</p>',
+        denied: '<p>No slow admin content.</p>',
+        authorizing: '<small>Checking permissions…</small>',
       })
       .define('beta', {
         claims: [['tier', 'beta']],
@@ -61,7 +75,8 @@ class LiveTestController implements OnModuleInit {
       });
     this.pages
       .define('live', { regions: ['admin-panel', 'beta'] })
-      .define('admin', { policy: 'AdminOnly', regions: ['admin-panel'] });
+      .define('admin', { policy: 'AdminOnly', regions: ['admin-panel'] })
+      .define('slow', { regions: ['slow-panel'] });
   }
 
   @Public()
@@ -99,6 +114,13 @@ class LiveTestController implements OnModuleInit {
   @HttpCode(200)
   async signOut(@CurrentUser() user: ClaimsPrincipal, @Req() request: unknown) {
     return this.answer(await this.actions.revokeSession(user, request));
+  }
+
+  /** A logout as the OAuth routes make it: `LoginSessions.logout`. */
+  @Post('actions/logout')
+  @HttpCode(200)
+  async logout(@Req() request: unknown, @Res({ passthrough: true }) reply: unknown) {
+    return { logged_out: await this.logins.logout(request, reply) };
   }
 
   @Roles('admin')

@@ -260,7 +260,7 @@ export class LiveAuthGateway
     entry.version = Math.max(entry.version, version);
     this.armExpiry(entry);
     if (pushChanges && changed) {
-      await Promise.all([...entry.sockets].map((live) => this.push(live)));
+      await this.pushSession(entry);
     }
   }
 
@@ -295,36 +295,44 @@ export class LiveAuthGateway
           entry.snapshot = next.snapshot;
           entry.principal = next.principal;
         }
-        await Promise.all([...entry.sockets].map((live) => this.push(live)));
+        await this.pushSession(entry);
       }),
     );
   }
 
-  /** Sends a socket its principal and regions, or sends it to login when its page denies it. */
-  private async push(live: LiveSocket): Promise<void> {
-    const { session } = live;
+  /** Pushes a session's change to its sockets: each page's guard and regions evaluated once. */
+  private async pushSession(entry: LiveSession): Promise<void> {
+    const byPage = new Map<string | undefined, LiveSocket[]>();
+    for (const live of entry.sockets) {
+      byPage.set(live.page, [...(byPage.get(live.page) ?? []), live]);
+    }
+    await Promise.all([...byPage.values()].map((sockets) => this.push(sockets)));
+  }
+
+  /**
+   * Sends sockets of one session showing one page their principal and regions, or sends them to
+   * login when the page denies the principal.
+   */
+  private async push(sockets: LiveSocket | LiveSocket[]): Promise<void> {
+    const group = Array.isArray(sockets) ? sockets : [sockets];
+    const { session, page } = group[0];
     const principal = session.principal;
     const version = session.version;
-    if (live.page !== undefined && !(await this.pages.guard(live.page, principal))) {
-      this.navigate(live, 'denied');
+    if (page !== undefined && !(await this.pages.guard(page, principal))) {
+      group.forEach((live) => this.navigate(live, 'denied'));
       return;
     }
-    this.syncRooms(live);
+    group.forEach((live) => this.syncRooms(live));
     // A newer change may have been applied meanwhile: it sends its own update.
-    const current = () => session.version === version && !session.ended && live.socket.connected;
-    const message = await this.updateMessage(principal, version, live.page, (name, rendered) => {
+    const current = (live: LiveSocket) =>
+      session.version === version && !session.ended && live.socket.connected;
+    const emit = (message: AuthUpdateMessage) =>
+      group.forEach((live) => current(live) && live.socket.emit(AUTH_UPDATE_EVENT, message));
+    const message = await this.updateMessage(principal, version, page, (name, rendered) =>
       // A region that answered "authorizing" sends its outcome when its policy settles.
-      if (current()) {
-        live.socket.emit(AUTH_UPDATE_EVENT, {
-          version,
-          principal: livePrincipalOf(principal),
-          regions: { [name]: rendered },
-        } satisfies AuthUpdateMessage);
-      }
-    });
-    if (current()) {
-      live.socket.emit(AUTH_UPDATE_EVENT, message);
-    }
+      emit({ version, principal: livePrincipalOf(principal), regions: { [name]: rendered } }),
+    );
+    emit(message);
   }
 
   private async updateMessage(

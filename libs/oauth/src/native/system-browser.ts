@@ -29,7 +29,8 @@ export const openSystemBrowser: BrowserOpener = (url) => {
   }
   const [command, args] = systemOpenerCommand(url.href);
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    // The environment as this program sees it (its PATH finds the command), passed explicitly.
+    const child = spawn(command, args, { detached: true, stdio: 'ignore', env: process.env });
     child.once('error', (error) =>
       reject(
         new AuthenticationError(
