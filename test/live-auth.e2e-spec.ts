@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { waitFor } from '@livegate/state/testing';
+import { UserStore } from '@livegate/live-auth';
 import { liveTestModule } from './support/live-app';
 import { LIVE_PASSWORD, LiveTab, postJson, registerUser, signIn } from './support/live-clients';
 import { describeLiveAuthFlows } from './support/live-flows';
@@ -46,6 +47,70 @@ describe.each(PLATFORMS)('live auth in one process on memory, on %s', (platform)
   });
 
   describeLiveAuthFlows(() => ({ a: base, b: base, c: base }));
+
+  it('refuses bad claims with 400 and changes nothing: no row, snapshot or tab', async () => {
+    const id = await registerUser(base, `hal-${platform}`);
+    const cookie = await signIn(base, `hal-${platform}`);
+    const tab = await LiveTab.open('hal', base, cookie);
+    const users = app.get(UserStore);
+    const before = (await users.findById(id))!;
+    const badTypes: unknown[] = [
+      '',
+      'Role',
+      'role ',
+      ' role',
+      'ro\u200ble',
+      'role\n',
+      'a'.repeat(65),
+    ];
+    const badValues: unknown[] = [
+      '',
+      ' admin',
+      'admin ',
+      'ad\u0000min',
+      'ad\u200bmin',
+      'admin\u2028',
+      'x'.repeat(257),
+      'not a role!',
+    ];
+    const bodies: unknown[] = [
+      ...badTypes.map((type) => ({ type, value: 'admin' })),
+      ...[123, null, ['role'], {}, true].map((type) => ({ type, value: 'admin' })),
+      ...badValues.map((value) => ({ type: 'role', value })),
+      ...[5, null, ['admin'], { value: 'admin' }].map((value) => ({ type: 'role', value })),
+      { type: 'tier' },
+    ];
+    try {
+      for (const body of bodies) {
+        const answer = await postJson(base, '/actions/grant', body, cookie);
+        expect({ body, status: answer.status }).toEqual({ body, status: 400 });
+        expect(answer.body).toEqual({ error: 'invalid_input', message: expect.any(String) });
+      }
+      const unknown = await postJson(base, '/actions/revoke-claim', { type: 'Ro le' }, cookie);
+      expect(unknown.status).toBe(400);
+      const after = (await users.findById(id))!;
+      expect(after.claimsVersion).toBe(before.claimsVersion);
+      expect(after.claims).toEqual(before.claims);
+      const me = (await (await fetch(`${base}/me`, { headers: { cookie } })).json()) as {
+        roles: string[];
+      };
+      expect(me.roles).toEqual(['viewer']);
+      expect(tab.updates).toHaveLength(1);
+    } finally {
+      tab.close();
+    }
+  });
+
+  it('answers 404 for an unknown user and changes nothing', async () => {
+    const root = await signIn(base, 'root');
+    const answer = await postJson(
+      base,
+      '/admin/users/00000000-0000-4000-8000-000000000000/grant',
+      { type: 'role', value: 'admin' },
+      root,
+    );
+    expect(answer).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
 
   it('ends the live connections of a session that logs out (as the OAuth routes do)', async () => {
     await registerUser(base, `fay-${platform}`);

@@ -8,6 +8,7 @@ import {
   Post,
   Req,
   Res,
+  UseFilters,
   type DynamicModule,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -29,7 +30,7 @@ import {
   LivePages,
   type LiveAuthModuleOptions,
 } from '@livegate/live-auth';
-import { StateModule, type StateModuleOptions } from '@livegate/state';
+import { StateExceptionFilter, StateModule, type StateModuleOptions } from '@livegate/state';
 
 /**
  * The live-auth test app: the local identity provider, live auth, a policy `AdminOnly`, the
@@ -38,6 +39,7 @@ import { StateModule, type StateModuleOptions } from '@livegate/state';
  * for a named user, and a room listing read through the socket.io adapter (every worker's
  * sockets).
  */
+@UseFilters(StateExceptionFilter)
 @Controller()
 class LiveTestController implements OnModuleInit {
   constructor(
