@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /** The parts of a run; `--only` picks some. */
-export const BENCH_PARTS = ['http', 'stores', 'coherence', 'logins'] as const;
+export const BENCH_PARTS = ['http', 'stores', 'coherence', 'logins', 'live'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** How much a run measures: `--quick` for a check in under a minute, the full run for figures. */
@@ -23,13 +23,19 @@ export interface BenchOptions {
   coherenceSamples: number;
   /** Argon2id verifications the raw hashing rate is measured over. */
   rawVerifications: number;
+  /** Live auth: users with 10 open tabs each, over two workers. */
+  liveUsers: number;
+  /** Live auth: measured grants, and as many baseline emits. */
+  liveSamples: number;
+  /** Live auth: measured session revocations. */
+  liveRevokeSamples: number;
   /** Where the raw results go. */
   out: string;
   /** Write a V8 CPU profile of every HTTP server's first measured load into this directory. */
   profileDirectory?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only http,stores,coherence,logins] [--rounds N]
+const USAGE = `Usage: npm run bench -- [--quick] [--only http,stores,coherence,logins,live] [--rounds N]
                         [--duration SECONDS] [--connections N] [--out FILE] [--profile DIRECTORY]`;
 
 function positive(name: string, raw: string | undefined): number {
@@ -54,6 +60,9 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
         storeOperations: 1500,
         coherenceSamples: 20,
         rawVerifications: 40,
+        liveUsers: 20,
+        liveSamples: 40,
+        liveRevokeSamples: 10,
         out: '',
       }
     : {
@@ -68,6 +77,9 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
         storeOperations: 10_000,
         coherenceSamples: 200,
         rawVerifications: 400,
+        liveUsers: 100,
+        liveSamples: 300,
+        liveRevokeSamples: 50,
         out: '',
       };
   for (let index = 0; index < argv.length; index += 1) {

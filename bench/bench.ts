@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --quick]`: the authenticated request path on every stack, the stores on
- * every backend, Redis round trips per request and session cache coherence, against a private
- * `redis-server`. Every server runs in its own process; autocannon drives it from this one.
+ * every backend, Redis round trips per request, session cache coherence, local logins and live
+ * auth updates to 1,000 open tabs, against a private `redis-server` (live auth: one of its own,
+ * and a PostgreSQL database of its own). Every server runs in its own process; autocannon drives
+ * it from this one.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
@@ -25,6 +27,7 @@ import { BenchProcess, entryBeside } from './support/bench-process';
 import type { BenchStateConfig } from './support/bench-state';
 import { countRoundTrips } from './support/round-trips';
 import { benchmarkLogins } from './logins/logins';
+import { benchmarkLive } from './live/live';
 import type { LatencySummary } from './support/stats';
 
 const HTTP_SERVER = entryBeside(join(__dirname, 'http'), 'http-server.main');
@@ -207,6 +210,21 @@ async function main(): Promise<void> {
       coherence = await measureCoherence(config, options.coherenceSamples);
     }
 
+    let live: BenchResults['live'];
+    if (wants('live')) {
+      progress('Live auth: grants, revocations and memory with open tabs on two workers');
+      live = await benchmarkLive(
+        {
+          users: options.liveUsers,
+          samples: options.liveSamples,
+          warmup: options.quick ? 5 : 20,
+          revokeSamples: options.liveRevokeSamples,
+          revokeWarmup: options.quick ? 2 : 5,
+        },
+        progress,
+      );
+    }
+
     const results: BenchResults = {
       date: new Date().toISOString(),
       machine,
@@ -216,6 +234,7 @@ async function main(): Promise<void> {
       stores,
       coherence,
       ...(logins ? { logins } : {}),
+      ...(live ? { live } : {}),
     };
     mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(

@@ -2,6 +2,8 @@ import { parseBenchOptions } from './bench-options';
 import type { CoherenceChange } from './cache/coherence';
 import { summarizeFailedLogins, type FailedLoginAttempt } from './logins/failed-logins';
 import type { LoginBenchResult } from './logins/logins';
+import type { LiveBenchResult } from './live/live';
+import { livePercentiles, workerMemory } from './live/live-summary';
 import { formatReport, ratio, targets, type BenchResults, type HttpRun } from './report';
 import { spread } from './support/stats';
 
@@ -51,6 +53,75 @@ const logins = (overrides: Partial<LoginBenchResult> = {}): LoginBenchResult => 
     ...attempts('disabledUser', 10, 22),
   ]),
   failures: 0,
+  ...overrides,
+});
+
+const ms = (...values: number[]) => livePercentiles(values);
+const snapshot = (heapUsed: number, external: number, rss: number, sockets: number) => ({
+  heapUsed,
+  external,
+  arrayBuffers: 0,
+  rss,
+  sockets,
+});
+
+/** Grants of 1–4 ms beside a baseline of 0.5–1 ms; 30 and 20 KiB per tab on the workers. */
+const live = (overrides: Partial<LiveBenchResult> = {}): LiveBenchResult => ({
+  users: 100,
+  tabsPerUser: 10,
+  sockets: { a: 500, b: 500 },
+  connectSeconds: 4.2,
+  clients: 'child process',
+  grant: ms(1, 1.5, 2, 4),
+  baseline: ms(0.5, 0.6, 0.7, 1),
+  overhead: { p50: 0.9, p99: 3 },
+  grantSteps: {
+    row: ms(0.8),
+    readRow: ms(0.2),
+    rowWrite: ms(0.4),
+    readBack: ms(0.2),
+    sessions: ms(0.15),
+    publish: ms(0.05),
+    call: ms(1.1),
+    toWorker: { a: ms(0.1), b: ms(0.12) },
+    handling: { a: ms(0.3), b: ms(0.31) },
+    render: ms(0.02),
+    toLastTab: ms(0.2),
+    unmatched: 0,
+  },
+  revoke: ms(1, 2, 3),
+  revokeNavigate: ms(0.9, 1.9, 2.9),
+  revokeSteps: { readRow: ms(0.2), deleteSession: ms(0.1), publish: ms(0.05) },
+  probe: {
+    select: { p50: 0.05, p99: 0.1 },
+    commit: { p50: 0.4, p99: 1 },
+    asyncCommit: { p50: 0.1, p99: 0.2 },
+    findById: { p50: 0.2, p99: 0.4 },
+    redisPing: { p50: 0.03, p99: 0.06 },
+  },
+  memory: [
+    workerMemory(
+      'A',
+      snapshot(10e6, 1e6, 60e6, 0),
+      snapshot(10e6 + 500 * 30 * 1024, 1e6, 80e6, 500),
+    ),
+    workerMemory(
+      'B',
+      snapshot(10e6, 1e6, 60e6, 0),
+      snapshot(10e6 + 500 * 20 * 1024, 1e6, 70e6, 500),
+    ),
+  ],
+  failures: {
+    updates: 0,
+    wrongRegions: 0,
+    pings: 0,
+    revocations: 0,
+    navigates: 0,
+    opens: 0,
+    droppedTabs: 0,
+  },
+  clockSkewMs: 0.004,
+  raw: { grant: [], baseline: [0.5, 0.6, 0.7, 1], revoke: [1, 2, 3] },
   ...overrides,
 });
 
@@ -232,10 +303,111 @@ describe('failed-login timings', () => {
   });
 });
 
+describe('live auth figures', () => {
+  const sectionOf = (report: string) =>
+    report.slice(report.indexOf('Live auth:'), report.indexOf('Targets'));
+
+  it('prints the grant beside the baseline, their difference and the revocation, in ms', () => {
+    const section = sectionOf(formatReport(results([], { live: live() })));
+    expect(section).toMatch(
+      /^Live auth: 100 users × 10 tabs = 1,000 sockets on two workers \(500 \+ 500;/,
+    );
+    expect(section).toContain('the tabs in a child process');
+    expect(section).toMatch(
+      /grant → all 10 tabs of the user updated +4 +1\.50 +4\.00 +4\.00 +4\.00\n/,
+    );
+    expect(section).toMatch(
+      /baseline: bare emit to user:<id> → all 10 tabs +4 +0\.60 +1\.00 +1\.00 +1\.00\n/,
+    );
+    expect(section).toMatch(/grant minus baseline +0\.90 +3\.00\n/);
+    expect(section).toMatch(/revokeSession → the session’s 5 tabs disconnected +3 +2\.00 +3\.00/);
+    expect(section).toMatch(/revokeSession → the 5 tabs sent auth:navigate +3 +1\.90/);
+  });
+
+  it('prints where a grant’s time goes, memory per tab on each worker and every failure kind', () => {
+    const section = sectionOf(
+      formatReport(
+        results([], {
+          live: live({ failures: { ...live().failures, updates: 2, navigates: 1 } }),
+        }),
+      ),
+    );
+    expect(section).toMatch(
+      / {4}write transaction \(BEGIN, versioned UPDATE, COMMIT\) +0\.40 \/ 0\.40\n/,
+    );
+    expect(section).toMatch(/session snapshots \(one Redis script\) +0\.15 \/ 0\.15\n/);
+    expect(section).toMatch(
+      /publish → event handler on worker A \/ B +0\.10 \/ 0\.10, 0\.12 \/ 0\.12\n/,
+    );
+    expect(section).toMatch(
+      /update committed \/ synchronous_commit off +0\.05 \/ 0\.10, 0\.40 \/ 1\.00, 0\.10 \/ 0\.20\n/,
+    );
+    expect(section).toMatch(
+      /findById \(TypeORM, two queries\) \/ a Redis PING +0\.20 \/ 0\.40, 0\.03 \/ 0\.06\n/,
+    );
+    expect(section).toMatch(/^A +500 +30\.0 +30\.0 +39\.1$/m);
+    expect(section).toMatch(/^B +500 +20\.0 +20\.0 +19\.5$/m);
+    expect(section).toContain(
+      'Failures: 3 (update timeouts 2, wrong regions 0, baseline timeouts 0, revocation timeouts 0, ' +
+        'missing navigates 1, tabs not opened 0, tabs dropped 0)',
+    );
+    expect(section).toContain('clock skew between processes 0.004 ms');
+  });
+
+  it('has a target for the grant’s p50 and p99 and for memory per tab on the worse worker', () => {
+    const [p50, p99, memory] = targets(results([], { live: live() })).slice(-3);
+    expect(p50).toEqual({
+      name: 'Live grant → all 10 tabs of a user updated (1,000 open), p50',
+      value: '1.50 ms',
+      goal: '≤ 2 ms',
+      met: true,
+    });
+    expect(p99).toMatchObject({ value: '4.00 ms', goal: '≤ 8 ms', met: true });
+    expect(memory).toEqual({
+      name: 'Server memory per connected tab, live auth on (heapUsed + external, worse worker)',
+      value: '30.0 KiB',
+      goal: '≤ 40 KiB',
+      met: true,
+    });
+    const report = formatReport(results([], { live: live() }));
+    expect(report.slice(report.indexOf('Targets'))).toMatch(
+      /Live grant → all 10 tabs of a user updated \(1,000 open\), p99 +4\.00 ms +≤ 8 ms +pass/,
+    );
+  });
+
+  it('falls short when slow, heavy or when a sample failed', () => {
+    const met = (result: LiveBenchResult) =>
+      targets(results([], { live: result }))
+        .slice(-3)
+        .map((target) => target.met);
+    expect(met(live({ grant: ms(2.1, 2.2, 9) }))).toEqual([false, false, true]);
+    const heavy = live();
+    heavy.memory[1] = workerMemory(
+      'B',
+      snapshot(10e6, 1e6, 60e6, 0),
+      snapshot(10e6 + 500 * 30 * 1024, 1e6 + 500 * 11 * 1024, 70e6, 500),
+    );
+    expect(met(heavy)).toEqual([true, true, false]);
+    // Fast, but one tab never got its update: the grant targets are not met.
+    expect(met(live({ failures: { ...live().failures, updates: 1 } }))).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+});
+
 describe('bench options', () => {
   it('has a quick profile and a full one, with overrides', () => {
     const quick = parseBenchOptions(['--quick'], new Date(0));
-    expect(quick).toMatchObject({ quick: true, rounds: 1 });
+    expect(quick).toMatchObject({ quick: true, rounds: 1, liveUsers: 20 });
+    expect(quick.parts).toContain('live');
+    expect(parseBenchOptions([])).toMatchObject({
+      liveUsers: 100,
+      liveSamples: 300,
+      liveRevokeSamples: 50,
+    });
+    expect(parseBenchOptions(['--only', 'live']).parts).toEqual(['live']);
     expect(quick.out).toBe('bench/results/bench-quick-1970-01-01T00-00-00-000Z.json');
     expect(parseBenchOptions(['--rounds', '3', '--duration', '2.5'])).toMatchObject({
       quick: false,

@@ -4,6 +4,8 @@ import { HTTP_VARIANTS } from './http/http-variants';
 import type { LoadResult } from './http/load';
 import { FAILED_LOGIN_KINDS, type FailedLoginKind } from './logins/failed-logins';
 import type { LoginBenchResult } from './logins/logins';
+import { totalLiveFailures, type LiveBenchResult } from './live/live';
+import type { LivePercentiles } from './live/live-summary';
 import { STORE_BACKENDS, STORE_OPERATIONS, type StoreOperation } from './stores/store-backends';
 import type { RoundTripCount } from './support/round-trips';
 import { spread, type LatencySummary, type Spread } from './support/stats';
@@ -35,6 +37,8 @@ export interface BenchResults {
   coherence: CoherenceResult[];
   /** The local identity provider's logins, when that part ran. */
   logins?: LoginBenchResult;
+  /** Live auth with open tabs on two workers, when that part ran. */
+  live?: LiveBenchResult;
 }
 
 export interface Target {
@@ -99,6 +103,11 @@ export const ROUND_TRIP_VARIANTS = ['express-peer', 'express-redis', 'express-re
 const COHERENCE_LIMIT_MS = 5;
 /** Local logins per second over raw Argon2id verifications per second. */
 const LOGIN_RATE_MINIMUM = 0.9;
+/** A grant reaching every open tab of the user (issue 15), ms. */
+const LIVE_GRANT_P50_LIMIT_MS = 2;
+const LIVE_GRANT_P99_LIMIT_MS = 8;
+/** Server memory per connected tab with live auth on, KiB of heapUsed + external. */
+const LIVE_MEMORY_LIMIT_KIB = 40;
 
 export function targets(results: BenchResults): Target[] {
   const list: Target[] = [];
@@ -137,7 +146,37 @@ export function targets(results: BenchResults): Target[] {
       met: results.logins.failures === 0 && share >= LOGIN_RATE_MINIMUM,
     });
   }
+  if (results.live) {
+    list.push(...liveTargets(results.live));
+  }
   return list;
+}
+
+function liveTargets(live: LiveBenchResult): Target[] {
+  const clean = totalLiveFailures(live.failures) === 0;
+  const tabs = `all ${live.tabsPerUser} tabs of a user updated (${integer(live.users * live.tabsPerUser)} open)`;
+  // The worse worker: each holds half of the tabs.
+  const memory = Math.max(...live.memory.map((worker) => worker.perTabKiB.heapUsedAndExternal));
+  return [
+    {
+      name: `Live grant → ${tabs}, p50`,
+      value: `${decimal(live.grant.p50, 2)} ms`,
+      goal: `≤ ${LIVE_GRANT_P50_LIMIT_MS} ms`,
+      met: clean && live.grant.p50 <= LIVE_GRANT_P50_LIMIT_MS,
+    },
+    {
+      name: `Live grant → ${tabs}, p99`,
+      value: `${decimal(live.grant.p99, 2)} ms`,
+      goal: `≤ ${LIVE_GRANT_P99_LIMIT_MS} ms`,
+      met: clean && live.grant.p99 <= LIVE_GRANT_P99_LIMIT_MS,
+    },
+    {
+      name: 'Server memory per connected tab, live auth on (heapUsed + external, worse worker)',
+      value: `${decimal(memory, 1)} KiB`,
+      goal: `≤ ${LIVE_MEMORY_LIMIT_KIB} KiB`,
+      met: memory <= LIVE_MEMORY_LIMIT_KIB,
+    },
+  ];
 }
 
 const FAILED_LOGIN_LABELS: Record<FailedLoginKind, string> = {
@@ -183,6 +222,87 @@ function loginSection(logins: LoginBenchResult): string[] {
     ]),
     // Apart from the table: a body is wider than every figure.
     `The first failed login's answer: ${failed.answer.status} ${failed.answer.body}`,
+  ];
+}
+
+function liveSection(live: LiveBenchResult): string[] {
+  const ms = (value: number) => decimal(value, 2);
+  const row = (label: string, value: LivePercentiles) => [
+    label,
+    String(value.count),
+    ms(value.p50),
+    ms(value.p90),
+    ms(value.p99),
+    ms(value.max),
+  ];
+  const pair = (value: { p50: number; p99: number }) => `${ms(value.p50)} / ${ms(value.p99)}`;
+  const steps = live.grantSteps;
+  const failures = live.failures;
+  const kib = (value: number) => decimal(value, 1);
+  return [
+    `Live auth: ${live.users} users × ${live.tabsPerUser} tabs = ${integer(live.users * live.tabsPerUser)} ` +
+      `sockets on two workers (${live.sockets.a} + ${live.sockets.b}; Express, Redis, PostgreSQL), ` +
+      `the tabs in a ${live.clients}; ms from the call on worker A to the last tab, one at a time`,
+    ...table([
+      ['', 'samples', 'p50', 'p90', 'p99', 'max'],
+      row(`grant → all ${live.tabsPerUser} tabs of the user updated`, live.grant),
+      row(`baseline: bare emit to user:<id> → all ${live.tabsPerUser} tabs`, live.baseline),
+      ['grant minus baseline', '', ms(live.overhead.p50), '', ms(live.overhead.p99), ''],
+      row('revokeSession → the session’s 5 tabs disconnected', live.revoke),
+      row('revokeSession → the 5 tabs sent auth:navigate', live.revokeNavigate),
+    ]),
+    '',
+    'Where a grant’s time goes, p50 / p99 ms (then, on worker A while nothing else ran, the stores alone)',
+    ...table([
+      ['AuthActions call on worker A', pair(steps.call)],
+      ['  user row (PostgreSQL)', pair(steps.row)],
+      ['    read (row, identities)', pair(steps.readRow)],
+      ['    write transaction (BEGIN, versioned UPDATE, COMMIT)', pair(steps.rowWrite)],
+      ['    read back (row, identities)', pair(steps.readBack)],
+      ['  session snapshots (one Redis script)', pair(steps.sessions)],
+      ['  publish (Redis PUBLISH)', pair(steps.publish)],
+      [
+        'publish → event handler on worker A / B',
+        `${pair(steps.toWorker.a)}, ${pair(steps.toWorker.b)}`,
+      ],
+      [
+        'handling on worker A / B (5 tabs each)',
+        `${pair(steps.handling.a)}, ${pair(steps.handling.b)}`,
+      ],
+      ['  of which regions rendered', pair(steps.render)],
+      ['handled → the last tab’s receipt', pair(steps.toLastTab)],
+      [
+        'revokeSession on worker A: row read / session delete / publish',
+        `${pair(live.revokeSteps.readRow)}, ${pair(live.revokeSteps.deleteSession)}, ${pair(live.revokeSteps.publish)}`,
+      ],
+      [
+        'Alone, plain pg client: SELECT 1 / one-row update committed / synchronous_commit off',
+        `${pair(live.probe.select)}, ${pair(live.probe.commit)}, ${pair(live.probe.asyncCommit)}`,
+      ],
+      [
+        'Alone: the store’s findById (TypeORM, two queries) / a Redis PING',
+        `${pair(live.probe.findById)}, ${pair(live.probe.redisPing)}`,
+      ],
+    ]),
+    '',
+    'Server memory per connected tab after gc, KiB (before and after the tabs connected)',
+    ...table([
+      ['worker', 'tabs', 'heapUsed', 'heapUsed + external', 'rss'],
+      ...live.memory.map((worker) => [
+        worker.worker,
+        String(worker.sockets),
+        kib(worker.perTabKiB.heapUsed),
+        kib(worker.perTabKiB.heapUsedAndExternal),
+        kib(worker.perTabKiB.rss),
+      ]),
+    ]),
+    '',
+    `Failures: ${totalLiveFailures(failures)} (update timeouts ${failures.updates}, wrong regions ` +
+      `${failures.wrongRegions}, baseline timeouts ${failures.pings}, revocation timeouts ` +
+      `${failures.revocations}, missing navigates ${failures.navigates}, tabs not opened ` +
+      `${failures.opens}, tabs dropped ${failures.droppedTabs}); ${integer(live.users * live.tabsPerUser)} ` +
+      `tabs opened in ${decimal(live.connectSeconds, 1)} s; clock skew between processes ` +
+      `${decimal(live.clockSkewMs, 3)} ms`,
   ];
 }
 
@@ -324,6 +444,9 @@ export function formatReport(results: BenchResults): string {
   }
   if (results.logins) {
     sections.push(loginSection(results.logins));
+  }
+  if (results.live) {
+    sections.push(liveSection(results.live));
   }
   sections.push([
     'Targets',
