@@ -79,7 +79,6 @@ const live = (overrides: Partial<LiveBenchResult> = {}): LiveBenchResult => ({
     row: ms(0.8),
     readRow: ms(0.2),
     rowWrite: ms(0.4),
-    readBack: ms(0.2),
     sessions: ms(0.15),
     publish: ms(0.05),
     call: ms(1.1),
@@ -332,9 +331,7 @@ describe('live auth figures', () => {
         }),
       ),
     );
-    expect(section).toMatch(
-      / {4}write transaction \(BEGIN, versioned UPDATE, COMMIT\) +0\.40 \/ 0\.40\n/,
-    );
+    expect(section).toMatch(/ {4}compare-and-set UPDATE \(one statement\) +0\.40 \/ 0\.40\n/);
     expect(section).toMatch(/session snapshots \(one Redis script\) +0\.15 \/ 0\.15\n/);
     expect(section).toMatch(
       /publish → event handler on worker A \/ B +0\.10 \/ 0\.10, 0\.12 \/ 0\.12\n/,
@@ -343,7 +340,7 @@ describe('live auth figures', () => {
       /update committed \/ synchronous_commit off +0\.05 \/ 0\.10, 0\.40 \/ 1\.00, 0\.10 \/ 0\.20\n/,
     );
     expect(section).toMatch(
-      /findById \(TypeORM, two queries\) \/ a Redis PING +0\.20 \/ 0\.40, 0\.03 \/ 0\.06\n/,
+      /findById \(one query\) \/ a Redis PING +0\.20 \/ 0\.40, 0\.03 \/ 0\.06\n/,
     );
     expect(section).toMatch(/^A +500 +30\.0 +30\.0 +39\.1$/m);
     expect(section).toMatch(/^B +500 +20\.0 +20\.0 +19\.5$/m);

@@ -257,8 +257,7 @@ function liveSection(live: LiveBenchResult): string[] {
       ['AuthActions call on worker A', pair(steps.call)],
       ['  user row (PostgreSQL)', pair(steps.row)],
       ['    read (row, identities)', pair(steps.readRow)],
-      ['    write transaction (BEGIN, versioned UPDATE, COMMIT)', pair(steps.rowWrite)],
-      ['    read back (row, identities)', pair(steps.readBack)],
+      ['    compare-and-set UPDATE (one statement)', pair(steps.rowWrite)],
       ['  session snapshots (one Redis script)', pair(steps.sessions)],
       ['  publish (Redis PUBLISH)', pair(steps.publish)],
       [
@@ -280,7 +279,7 @@ function liveSection(live: LiveBenchResult): string[] {
         `${pair(live.probe.select)}, ${pair(live.probe.commit)}, ${pair(live.probe.asyncCommit)}`,
       ],
       [
-        'Alone: the store’s findById (TypeORM, two queries) / a Redis PING',
+        'Alone: the store’s findById (one query) / a Redis PING',
         `${pair(live.probe.findById)}, ${pair(live.probe.redisPing)}`,
       ],
     ]),

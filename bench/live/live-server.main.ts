@@ -30,7 +30,6 @@ import {
   type AuthEvent,
 } from '@livegate/live-auth';
 import { SessionStore, StateModule, StateRedisConnection } from '@livegate/state';
-import type { DataSource } from 'typeorm';
 import { serveBenchRequests } from '../support/bench-process';
 import {
   BENCH_PING_EVENT,
@@ -198,13 +197,8 @@ async function main(): Promise<void> {
   let marks: StepMarks | undefined;
   const current = () => marks;
   timeMethod(users, 'updateClaims', ['row'], current);
-  // In a grant: the row read, then read back after the write; in a revocation: the row read.
-  timeMethod(users, 'findById', ['readRow', 'readBack'], current);
-  // The TypeORM store's write transaction (BEGIN, UPDATE, COMMIT), when the store has one.
-  const dataSource = (users as unknown as { dataSource?: DataSource }).dataSource;
-  if (dataSource) {
-    timeMethod(dataSource, 'transaction', ['rowWrite'], current);
-  }
+  // The row read (in a grant, before its compare-and-set UPDATE; in a revocation, alone).
+  timeMethod(users, 'findById', ['readRow'], current);
   timeMethod(sessions, 'updateUserSessions', ['sessions'], current);
   timeMethod(sessions, 'deleteSession', ['deleteSession'], current);
   timeMethod(channel, 'updatePrincipal', ['publish'], current);

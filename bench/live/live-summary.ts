@@ -40,10 +40,8 @@ export interface GrantSteps {
   row: LivePercentiles;
   /** Of the row: the read (the row, then its identities). */
   readRow: LivePercentiles;
-  /** Of the row: the write transaction (BEGIN, a versioned UPDATE, COMMIT). */
+  /** Of the row: the compare-and-set UPDATE, from the end of the read to the end of the row. */
   rowWrite: LivePercentiles;
-  /** Of the row: the read back. */
-  readBack: LivePercentiles;
   /** `SessionStore.updateUserSessions`: every session snapshot, one Redis script. */
   sessions: LivePercentiles;
   /** `AuthChannel.updatePrincipal`: the PUBLISH. */
@@ -112,8 +110,15 @@ export function grantSteps(
   return {
     row: step('row'),
     readRow: step('readRow'),
-    rowWrite: step('rowWrite'),
-    readBack: step('readBack'),
+    rowWrite: livePercentiles(
+      finite(
+        samples.map((sample) =>
+          sample.steps.row && sample.steps.readRow
+            ? sample.steps.row[1] - sample.steps.readRow[1]
+            : NaN,
+        ),
+      ),
+    ),
     sessions: step('sessions'),
     publish: step('publish'),
     call: livePercentiles(samples.map((sample) => sample.done - sample.t0)),

@@ -87,7 +87,7 @@ export interface LiveBenchResult {
   /**
    * PostgreSQL alone from worker A with a plain client, p50 / p99 ms: a round trip, and a
    * one-row update transaction committed with and without waiting for the WAL flush; beside
-   * them the user store's `findById` (two queries through TypeORM), and a Redis PING on state's
+   * them the user store's `findById` (one query), and a Redis PING on state's
    * connection, on the same worker while nothing else runs.
    */
   probe: Record<

@@ -91,46 +91,13 @@ export class TypeOrmUserStore extends UserStore {
 
   async findById(id: string): Promise<UserRecord | null> {
     assertUserId('userId', id);
-    return this.read(async (manager) => this.load(manager, { id }));
+    return this.selectOne('u.id', id);
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
     const { normalized } = parseUsername(username);
     // Every sign-in starts here: one plain query (the row and its identities), not two built ones.
-    const placeholder = this.dataSource.options.type === 'postgres' ? '$1' : '?';
-    const rows = await this.read(
-      (manager) =>
-        manager.query(
-          `SELECT u.id, u.username, u.username_normalized, u.display_name, u.password_hash,
-                  u.disabled, u.claims, u.claims_version, u.created_at, u.updated_at,
-                  i.issuer, i.subject
-             FROM ${USERS_TABLE} u LEFT JOIN ${IDENTITIES_TABLE} i ON i.user_id = u.id
-            WHERE u.username_normalized = ${placeholder}
-            ORDER BY i.issuer, i.subject`,
-          [normalized],
-        ) as Promise<JoinedRow[]>,
-    );
-    if (rows.length === 0) {
-      return null;
-    }
-    const [first] = rows;
-    return this.record(
-      {
-        id: first.id,
-        username: first.username,
-        usernameNormalized: first.username_normalized,
-        displayName: first.display_name,
-        passwordHash: first.password_hash,
-        disabled: Boolean(first.disabled),
-        claims: first.claims,
-        claimsVersion: first.claims_version,
-        createdAt: first.created_at,
-        updatedAt: first.updated_at,
-      },
-      rows
-        .filter((row) => row.issuer !== null && row.subject !== null)
-        .map((row) => ({ issuer: row.issuer!, subject: row.subject! })),
-    );
+    return this.selectOne('u.username_normalized', normalized);
   }
 
   async findByIdentity(identity: ProviderIdentity): Promise<UserRecord | null> {
@@ -186,23 +153,22 @@ export class TypeOrmUserStore extends UserStore {
         throw new StateNotFoundError('No such user');
       }
       const claims = normalizeClaims(change(current.claims));
-      const result = await this.write((manager) =>
-        manager
-          .createQueryBuilder()
-          .update(UserEntity)
-          .set({
-            claims: JSON.stringify(claims),
-            claimsVersion: current.claimsVersion + 1,
-            updatedAt: Date.now(),
-          })
-          .where('id = :id AND claims_version = :version', {
-            id: userId,
-            version: current.claimsVersion,
-          })
-          .execute(),
+      const updatedAt = Date.now();
+      // One compare-and-set statement, atomic by itself: no transaction around it, and no read
+      // afterwards (a claims change touches nothing else of the row).
+      const changed = await this.compareAndSetClaims(
+        userId,
+        current.claimsVersion,
+        JSON.stringify(claims),
+        updatedAt,
       );
-      if (result.affected === 1) {
-        return (await this.findById(userId))!;
+      if (changed) {
+        return {
+          ...current,
+          claims,
+          claimsVersion: current.claimsVersion + 1,
+          updatedAt: new Date(updatedAt),
+        };
       }
     }
     throw toStoreError(new Error('claims contention'), 'Too many concurrent claims changes');
@@ -324,6 +290,76 @@ export class TypeOrmUserStore extends UserStore {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+
+  /** A user by one column, with its identities, in one plain query. */
+  private async selectOne(column: string, value: string): Promise<UserRecord | null> {
+    const placeholder = this.dataSource.options.type === 'postgres' ? '$1' : '?';
+    const rows = await this.read(
+      (manager) =>
+        manager.query(
+          `SELECT u.id, u.username, u.username_normalized, u.display_name, u.password_hash,
+                  u.disabled, u.claims, u.claims_version, u.created_at, u.updated_at,
+                  i.issuer, i.subject
+             FROM ${USERS_TABLE} u LEFT JOIN ${IDENTITIES_TABLE} i ON i.user_id = u.id
+            WHERE ${column} = ${placeholder}
+            ORDER BY i.issuer, i.subject`,
+          [value],
+        ) as Promise<JoinedRow[]>,
+    );
+    if (rows.length === 0) {
+      return null;
+    }
+    const [first] = rows;
+    return this.record(
+      {
+        id: first.id,
+        username: first.username,
+        usernameNormalized: first.username_normalized,
+        displayName: first.display_name,
+        passwordHash: first.password_hash,
+        disabled: Boolean(first.disabled),
+        claims: first.claims,
+        claimsVersion: first.claims_version,
+        createdAt: first.created_at,
+        updatedAt: first.updated_at,
+      },
+      rows
+        .filter((row) => row.issuer !== null && row.subject !== null)
+        .map((row) => ({ issuer: row.issuer!, subject: row.subject! })),
+    );
+  }
+
+  /**
+   * Sets the claims when the row still has `version`: on PostgreSQL one plain statement (no
+   * BEGIN and COMMIT round trips, no query building); on SQLite queued with the other writes of
+   * its one connection.
+   */
+  private async compareAndSetClaims(
+    userId: string,
+    version: number,
+    claims: string,
+    updatedAt: number,
+  ): Promise<boolean> {
+    if (this.dataSource.options.type === 'postgres') {
+      const [, count] = (await this.read((manager) =>
+        manager.query(
+          `UPDATE ${USERS_TABLE} SET claims = $1, claims_version = $2, updated_at = $3
+            WHERE id = $4 AND claims_version = $5`,
+          [claims, version + 1, updatedAt, userId, version],
+        ),
+      )) as [unknown, number];
+      return count === 1;
+    }
+    const result = await this.write((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(UserEntity)
+        .set({ claims, claimsVersion: version + 1, updatedAt })
+        .where('id = :id AND claims_version = :version', { id: userId, version })
+        .execute(),
+    );
+    return result.affected === 1;
   }
 
   private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
