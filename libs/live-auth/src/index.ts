@@ -73,7 +73,7 @@ export {
   type LivePrincipal,
   type RegionState,
   type RenderedRegion,
-} from './gateway/live-auth.protocol';
+} from './live-auth.protocol';
 
 // Auth regions (the seeds' `{$auth}`), live pages and the browser script
 export {

@@ -29,7 +29,7 @@ import {
   type AuthUpdateMessage,
   type LivePrincipal,
   type RenderedRegion,
-} from './live-auth.protocol';
+} from '../live-auth.protocol';
 import { LIVE_AUTH_LIVE_OPTIONS, type ResolvedLiveAuthOptions } from './live-auth.options';
 import { installRedisAdapter } from './redis-adapter';
 import { Reconciler } from './reconciler';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import { ANONYMOUS, ClaimsPrincipal, PolicyEngine, type Claim } from '@livegate/auth';
-import type { RenderedRegion } from '../gateway/live-auth.protocol';
+import type { RenderedRegion } from '../live-auth.protocol';
 import { AuthRegions } from './auth-regions';
 import { html } from './escape-html';
 import { LIVE_NAME_PATTERN } from './live-names';

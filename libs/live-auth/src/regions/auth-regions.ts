@@ -5,8 +5,8 @@ import {
   type ClaimsPrincipal,
   type PolicyContext,
 } from '@livegate/auth';
-import type { RegionState, RenderedRegion } from '../gateway/live-auth.protocol';
-import { hasEveryClaim, parseClaimRequirements } from './claim-requirements';
+import type { RegionState, RenderedRegion } from '../live-auth.protocol';
+import { parseAuthGate, passesGate, type AuthGate } from './auth-gate';
 import { escapeHtml } from './escape-html';
 import { assertLiveName } from './live-names';
 
@@ -48,9 +48,7 @@ export interface RenderRegionOptions {
   onSettled?: (name: string, rendered: RenderedRegion) => void;
 }
 
-interface Region {
-  readonly policy?: string;
-  readonly claims: readonly ClaimRequirement[];
+interface Region extends AuthGate {
   readonly allowed: RegionContent;
   readonly denied?: RegionContent;
   readonly authorizing?: RegionContent;
@@ -93,18 +91,15 @@ export class AuthRegions {
     if (typeof definition !== 'object' || definition === null) {
       throw new TypeError(`Region ${name} needs a definition with an "allowed" branch`);
     }
-    const { policy, claims, allowed, denied, authorizing } = definition;
-    if (policy !== undefined && (typeof policy !== 'string' || policy.length === 0)) {
-      throw new TypeError(`Region ${name}: "policy" must be a policy name`);
-    }
+    const { allowed, denied, authorizing } = definition;
+    const gate = parseAuthGate(`Region ${name}`, definition);
     assertContent(name, 'allowed', allowed, true);
     assertContent(name, 'denied', denied, false);
     assertContent(name, 'authorizing', authorizing, false);
     this.regions.set(
       name,
       Object.freeze({
-        policy,
-        claims: parseClaimRequirements(`Region ${name}`, claims),
+        ...gate,
         allowed,
         denied,
         authorizing,
@@ -200,25 +195,7 @@ export class AuthRegions {
     principal: ClaimsPrincipal,
     context: PolicyContext = {},
   ): Promise<boolean> {
-    try {
-      if (principal?.isAuthenticated !== true) {
-        return false;
-      }
-      if (!hasEveryClaim(principal, region.claims)) {
-        return false;
-      }
-      if (region.policy === undefined) {
-        return true;
-      }
-      if (!this.policies.has(region.policy)) {
-        this.logger.warn(`Region ${name}: policy ${region.policy} is not defined: denied`);
-        return false;
-      }
-      return (await this.policies.evaluate(region.policy, principal, context)) === true;
-    } catch (error) {
-      this.logger.error(`Region ${name}: deciding failed: ${String(error)}: denied`);
-      return false;
-    }
+    return passesGate(`Region ${name}`, region, principal, this.policies, context, this.logger);
   }
 
   private branch(

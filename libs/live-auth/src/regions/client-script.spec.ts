@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Linter } from 'eslint';
-import { LIVE_AUTH_NAMESPACE } from '../gateway/live-auth.protocol';
+import { LIVE_AUTH_NAMESPACE } from '../live-auth.protocol';
 import {
   LIVE_AUTH_CLIENT_SCRIPT,
   LIVE_AUTH_CLIENT_SCRIPT_INTEGRITY,

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { Public, setReplyHeader } from '@livegate/auth';
-import { LIVE_AUTH_SCRIPT_PATH } from '../gateway/live-auth.protocol';
+import { LIVE_AUTH_SCRIPT_PATH } from '../live-auth.protocol';
 import { LIVE_AUTH_CLIENT_SCRIPT, LIVE_AUTH_CLIENT_SCRIPT_SHA256 } from './client-script';
 
 /** The parts of an Express response and a Fastify reply used here. */

@@ -7,7 +7,7 @@ import {
 } from '@livegate/auth';
 import { safeReturnPath } from '@livegate/oauth';
 import { AuthRegions } from './auth-regions';
-import { hasEveryClaim, parseClaimRequirements } from './claim-requirements';
+import { parseAuthGate, passesGate } from './auth-gate';
 import { assertLiveName } from './live-names';
 
 /** A page a live socket can show (the seeds' `!auth` page directive, kept for the live socket). */
@@ -81,10 +81,8 @@ export class LivePages {
     if (typeof definition !== 'object' || definition === null) {
       throw new TypeError(`Page ${name} needs a definition with its regions`);
     }
-    const { policy, claims, redirect, regions } = definition;
-    if (policy !== undefined && (typeof policy !== 'string' || policy.length === 0)) {
-      throw new TypeError(`Page ${name}: "policy" must be a policy name`);
-    }
+    const { redirect, regions } = definition;
+    const gate = parseAuthGate(`Page ${name}`, definition);
     if (redirect !== undefined) {
       assertLocalPath(`Page ${name}: "redirect"`, redirect);
     }
@@ -104,8 +102,7 @@ export class LivePages {
       name,
       Object.freeze({
         name,
-        policy,
-        claims: parseClaimRequirements(`Page ${name}`, claims),
+        ...gate,
         redirect: redirect ?? this.loginRedirect,
         regions: Object.freeze([...regions]),
       }),
@@ -127,26 +124,11 @@ export class LivePages {
     principal: ClaimsPrincipal,
     context: PolicyContext = {},
   ): Promise<boolean> {
-    try {
-      if (principal?.isAuthenticated !== true) {
-        return false;
-      }
-      const page = this.pages.get(name);
-      if (!page) {
-        return true;
-      }
-      if (!hasEveryClaim(principal, page.claims)) {
-        return false;
-      }
-      return page.policy === undefined
-        ? true
-        : (await this.policies.evaluate(page.policy, principal, context)) === true;
-    } catch (error) {
-      this.logger.error(
-        `Page ${String(name).slice(0, 80)}: guard failed: ${String(error)}: denied`,
-      );
-      return false;
+    const page = typeof name === 'string' ? this.pages.get(name) : undefined;
+    if (!page) {
+      return principal?.isAuthenticated === true;
     }
+    return passesGate(`Page ${name}`, page, principal, this.policies, context, this.logger);
   }
 
   /** Where to send a principal the page no longer admits: its redirect, or the login redirect. */
