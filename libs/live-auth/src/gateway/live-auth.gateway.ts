@@ -12,7 +12,12 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import { ClaimsPrincipal, SocketAuthenticator, authStateOf } from '@livegate/auth';
-import { SessionStore, StateRedisConnection, type Unsubscribe } from '@livegate/state';
+import {
+  SessionStore,
+  StateRedisConnection,
+  type Unsubscribe,
+  type UserSession,
+} from '@livegate/state';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthChannel } from '../channel/auth-channel';
 import { sessionKeyOf, type AuthEvent } from '../channel/auth-event';
@@ -35,6 +40,8 @@ import { installRedisAdapter } from './redis-adapter';
 import { Reconciler } from './reconciler';
 import { claimsOfSnapshot, principalWithClaims, sameClaims } from './principals';
 
+/** Repairs of one snapshot in one pass while its row keeps moving; the next pass goes on. */
+const MAX_REPAIRS = 3;
 /** The longest delay `setTimeout` takes; later expiries are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -224,10 +231,11 @@ export class LiveAuthGateway
    * disabled, and, when asked, pushes what changed to its sockets.
    */
   private async refresh(entry: LiveSession, pushChanges: boolean): Promise<void> {
-    const [row, current] = await Promise.all([
+    const [first, current] = await Promise.all([
       this.users.findById(entry.userId),
       this.sessions.getSession(entry.sessionId),
     ]);
+    let row = first;
     if (entry.ended) {
       return;
     }
@@ -241,8 +249,14 @@ export class LiveAuthGateway
       return;
     }
     let snapshot = current;
-    if (row && !sameClaims(claimsOfSnapshot(snapshot), row.claims)) {
-      const repaired = await this.sessions.updateSession(entry.sessionId, {
+    // A change may land between the reads and the repair: the row is read again after each
+    // repair, and the repair made again while it moved, so a repair never leaves a snapshot
+    // older than the row (AuthActions writes the row before the snapshots).
+    for (let attempt = 0; row && attempt < MAX_REPAIRS; attempt += 1) {
+      if (sameClaims(claimsOfSnapshot(snapshot), row.claims)) {
+        break;
+      }
+      const repaired: UserSession | null = await this.sessions.updateSession(entry.sessionId, {
         claims: row.claims.map(({ type, value }) => ({ type, value })),
       });
       if (!repaired) {
@@ -250,14 +264,24 @@ export class LiveAuthGateway
         return;
       }
       snapshot = repaired;
+      const latest = await this.users.findById(entry.userId);
+      if (latest?.claimsVersion === row.claimsVersion) {
+        break;
+      }
+      row = latest;
     }
     const version = row?.claimsVersion ?? 0;
+    if (entry.ended || version < entry.version) {
+      // An event brought a newer principal while the stores were read: it stays.
+      this.armExpiry(entry);
+      return;
+    }
     const principal = ClaimsPrincipal.fromSession(snapshot);
     const changed =
       version > entry.version || !sameClaims(principal.claims, entry.principal.claims);
     entry.snapshot = snapshot;
     entry.principal = principal;
-    entry.version = Math.max(entry.version, version);
+    entry.version = version;
     this.armExpiry(entry);
     if (pushChanges && changed) {
       await this.pushSession(entry);
