@@ -15,6 +15,9 @@ import type { UserRecord } from '../users/user-record';
 import { UserStore } from '../users/user-store';
 import { PendingWrites } from './pending-writes';
 
+/** Snapshot writes of one change while its row keeps moving; the last change writes its own. */
+const MAX_SNAPSHOT_WRITES = 5;
+
 /** What an `AuthActions` call did. */
 export interface AuthChange {
   /** The user row as written (the truth). */
@@ -172,17 +175,40 @@ export class AuthActions implements OnApplicationShutdown {
     const pending = !(await this.pending.attempt(
       `the claims of ${userId} (version ${user.claimsVersion})`,
       async () => {
-        updated = await this.sessions.updateUserSessions(userId, {
-          claims: user.claims.map(({ type, value }) => ({ type, value })),
-        });
+        const written = await this.writeSnapshots(user);
+        updated = written.sessions;
         await this.channel.updatePrincipal(userId, {
-          claims: user.claims,
-          claimsVersion: user.claimsVersion,
+          claims: written.row.claims,
+          claimsVersion: written.row.claimsVersion,
         });
       },
       this.retryForMs,
     ));
     return { user, claimsVersion: user.claimsVersion, sessions: updated.length, pending };
+  }
+
+  /**
+   * Writes the row's claims into every session of the user, then reads the row again: when
+   * another change of the same user (on any worker) wrote the row meanwhile, its snapshots may
+   * have been written before these, so they are written again with the newer row. Snapshots
+   * thus never end older than the row, even without a live socket to reconcile them.
+   */
+  private async writeSnapshots(
+    user: UserRecord,
+  ): Promise<{ row: UserRecord; sessions: UserSession[] }> {
+    let row = user;
+    let sessions: UserSession[] = [];
+    for (let attempt = 0; attempt < MAX_SNAPSHOT_WRITES; attempt += 1) {
+      sessions = await this.sessions.updateUserSessions(row.id, {
+        claims: row.claims.map(({ type, value }) => ({ type, value })),
+      });
+      const latest = await this.users.findById(row.id);
+      if (!latest || latest.claimsVersion <= row.claimsVersion) {
+        break;
+      }
+      row = latest;
+    }
+    return { row, sessions };
   }
 
   private async requireUser(userId: string): Promise<UserRecord> {
