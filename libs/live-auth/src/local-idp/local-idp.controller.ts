@@ -23,6 +23,7 @@ import {
   StateValidationError,
   TransientStore,
   effectiveRoles,
+  type UserSession,
 } from '@livegate/state';
 import type { UserRecord } from '../users/user-record';
 import { UserStore } from '../users/user-store';
@@ -120,7 +121,10 @@ export class LocalIdpController {
   ) {
     assertSameSite(request.headers, { origin: this.options.origin, browserRoute: true });
     const user = await this.authenticate(body, request, reply);
-    const session = await this.logins.login(request, reply, this.loginOf(user));
+    const session = await this.caughtUp(
+      user,
+      await this.logins.login(request, reply, this.loginOf(user)),
+    );
     return { user_id: user.id, username: user.username, roles: effectiveRoles(session) };
   }
 
@@ -133,7 +137,7 @@ export class LocalIdpController {
   ) {
     assertSameSite(request.headers, { origin: this.options.origin, browserRoute: false });
     const user = await this.authenticate(body, request, reply);
-    const session = await this.logins.create(this.loginOf(user));
+    const session = await this.caughtUp(user, await this.logins.create(this.loginOf(user)));
     setReplyHeader(reply, 'Cache-Control', 'no-store');
     return {
       access_token: session.sessionId,
@@ -210,6 +214,29 @@ export class LocalIdpController {
       await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
     }
     return user;
+  }
+
+  /**
+   * The new session, brought up to the row as it is now: a change of the user's claims (or a
+   * disabling) that landed while the session was being made wrote the snapshots that existed
+   * then, not this one.
+   */
+  private async caughtUp(user: UserRecord, session: UserSession): Promise<UserSession> {
+    const latest = await this.users.findById(user.id);
+    if (!latest || latest.disabled) {
+      await this.sessions.deleteSession(session.sessionId);
+      throw INVALID_CREDENTIALS();
+    }
+    if (latest.claimsVersion === user.claimsVersion) {
+      return session;
+    }
+    const updated = await this.sessions.updateSession(session.sessionId, {
+      claims: latest.claims.map(({ type, value }) => ({ type, value })),
+    });
+    if (!updated) {
+      throw INVALID_CREDENTIALS();
+    }
+    return updated;
   }
 
   private loginOf(user: UserRecord) {
