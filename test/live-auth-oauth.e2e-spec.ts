@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthModule } from '@livegate/auth';
-import { LiveAuthModule, UserStore } from '@livegate/live-auth';
+import { LiveAuthModule, UserStore, createUserStore } from '@livegate/live-auth';
 import { OAuthModule } from '@livegate/oauth';
 import { StateModule } from '@livegate/state';
 import { freePort } from '@livegate/state/testing';
@@ -19,9 +19,31 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
   let base: string;
   let folder: string;
   let users: UserStore;
+  /** Runs once, at the next `findById`, before it answers: a change racing a login. */
+  let racing: ((id: string) => Promise<unknown>) | undefined;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'livegate-oauth-users-'));
+    users = await createUserStore({
+      userStore: 'sqlite',
+      sqlitePath: join(folder, 'users.db'),
+      sqliteEncrypted: false,
+      keyring: null,
+    });
+    const store = new Proxy(users, {
+      get(target, property, receiver) {
+        if (property === 'findById') {
+          return async (id: string) => {
+            const change = racing;
+            racing = undefined;
+            await change?.(id);
+            return target.findById(id);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
     const port = await freePort();
     const callback = `http://127.0.0.1:${port}/auth/callback`;
     idp = await OidcTestProvider.start([
@@ -45,16 +67,16 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
           allowInsecureIssuer: true,
           redirectUri: callback,
         }),
-        LiveAuthModule.forRoot({ sqlitePath: join(folder, 'users.db'), keyring: null }),
+        LiveAuthModule.forRoot({ store }),
       ],
       platform,
       port,
     ));
-    users = app.get(UserStore);
   }, 30_000);
 
   afterAll(async () => {
     await app?.close();
+    await users?.close();
     await idp?.stop();
     rmSync(folder, { recursive: true, force: true });
   });
@@ -120,6 +142,23 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
     expect(await refused.finished.text()).toContain('This account is disabled');
     expect(refused.cookie).toBeUndefined();
     await users.setDisabled(row.id, false);
+  });
+
+  it('brings the new session up to a change of the user made while it was being made', async () => {
+    const row = (await users.findByIdentity({ issuer: idp.issuer, subject: 'alice' }))!;
+    racing = (id) => users.updateClaims(id, () => [{ type: 'role', value: 'editor' }]);
+    const raced = await signIn();
+    expect(raced.finished.status).toBe(303);
+    expect((await status(raced.cookie!)).roles.sort()).toEqual(['editor', 'viewer']);
+
+    racing = (id) => users.setDisabled(id, true);
+    const refused = await signIn();
+    expect(refused.finished.status).toBe(400);
+    if (refused.cookie) {
+      expect((await status(refused.cookie)).authenticated).toBe(false);
+    }
+    await users.setDisabled(row.id, false);
+    await users.updateClaims(row.id, () => []);
   });
 
   it('promotes the provider-qualified ids ADMIN_USERS names, though the session is the row’s', async () => {

@@ -5,6 +5,7 @@ import {
   type OAuthLoginUser,
   type ProviderUserInfo,
 } from '@livegate/oauth';
+import type { Claim } from '@livegate/auth';
 import { StateConflictError, StateValidationError } from '@livegate/state';
 import type { ProviderIdentity, UserRecord } from '../users/user-record';
 import { UserStore } from '../users/user-store';
@@ -50,6 +51,11 @@ export class UserStoreLoginUsers extends OAuthLoginUsers {
       claims: row.claims.map(({ type, value }) => ({ type, value })),
       displayName: row.displayName,
     };
+  }
+
+  override async claimsNow(userId: string): Promise<readonly Claim[] | null> {
+    const row = await this.users.findById(userId);
+    return !row || row.disabled ? null : row.claims;
   }
 
   async userIdOf(

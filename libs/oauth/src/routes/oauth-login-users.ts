@@ -21,6 +21,16 @@ export interface OAuthLoginUser {
 export abstract class OAuthLoginUsers {
   /** Finds the user this identity belongs to, or creates one; the login's session is theirs. */
   abstract signIn(provider: string, user: ProviderUserInfo): Promise<OAuthLoginUser>;
+  /**
+   * Called once the login's session exists, to catch up with a change of the user made while it
+   * was being made (on another worker): the claims the session should hold now, or `null` when
+   * the user may no longer sign in (the session is then deleted and the login fails). The
+   * default, `undefined`, keeps the session as it is.
+   */
+  async claimsNow(_userId: string): Promise<readonly Claim[] | null | undefined> {
+    return undefined;
+  }
+
   /** The user id of an identity that has signed in before, or `null` (for back-channel logout). */
   abstract userIdOf(
     provider: string,

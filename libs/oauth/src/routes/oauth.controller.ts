@@ -22,6 +22,7 @@ import {
   authStateOf,
   readCookie,
   setReplyHeader,
+  type Claim,
   type RequestHeaders,
 } from '@livegate/auth';
 import { SessionStore, TransientStore, effectiveRoles, type UserSession } from '@livegate/state';
@@ -214,6 +215,9 @@ export class OAuthController {
           ...(providerSessionId ? { provider_session_id: providerSessionId } : {}),
         },
       });
+      if (this.users) {
+        await this.catchUp(provider.name, session);
+      }
       await this.tokens.save(userId, tokens);
       if (providerSessionId) {
         // A logout token may name the provider's session only: remember whose it is.
@@ -395,6 +399,30 @@ export class OAuthController {
     }
     this.logger.log(`Back-channel logout from ${provider.name}: ${deleted} session(s) ended`);
     return { deleted };
+  }
+
+  /**
+   * Brings a login's new session up to its user as `OAuthLoginUsers` knows it now: a change made
+   * while the session was being made reached only the sessions that existed then.
+   */
+  private async catchUp(provider: string, session: UserSession): Promise<void> {
+    const claims = await this.users!.claimsNow(session.userId);
+    if (claims === null) {
+      await this.sessions.deleteSession(session.sessionId);
+      throw new AuthenticationError('This account is disabled', { provider });
+    }
+    const held = Array.isArray(session.metadata.claims) ? (session.metadata.claims as Claim[]) : [];
+    const same =
+      claims === undefined ||
+      (claims.length === held.length &&
+        claims.every((claim) =>
+          held.some((other) => other.type === claim.type && other.value === claim.value),
+        ));
+    if (!same) {
+      await this.sessions.updateSession(session.sessionId, {
+        claims: claims.map(({ type, value }) => ({ type, value })),
+      });
+    }
   }
 
   private providerOfIssuer(issuer: string | undefined): OAuthProvider {
