@@ -61,8 +61,14 @@ describe.each(['express', 'fastify'])('live auth across three workers on %s', (p
         // The row store answers; the sessions and the channel are on the stopped Redis.
         const revoked = await postJson(c, `/test/users/${carolId}/sign-out-everywhere`, {});
         expect(revoked).toMatchObject({ status: 200, body: { pending: true } });
+        // The app's own broadcasts through the Redis adapter fail quietly meanwhile: a publish
+        // that cannot reach Redis must not end the process.
+        for (const base of [a, b, c]) {
+          expect((await postJson(base, '/test/broadcast/role%3Aadmin', {})).status).toBe(200);
+        }
         await sleep(1000);
         expect(tabs.every((tab) => tab.navigations.length === 0)).toBe(true);
+        expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
         await redis.resume();
         const back = Date.now();
         for (const tab of tabs.slice(0, 2)) {
@@ -74,6 +80,9 @@ describe.each(['express', 'fastify'])('live auth across three workers on %s', (p
         expect(tabs[2].navigations).toEqual([]);
         expect((await fetch(`${a}/me`, { headers: { cookie: carol } })).status).toBe(401);
         expect((await fetch(`${a}/me`, { headers: { cookie: dave } })).status).toBe(200);
+        for (const base of [a, b, c]) {
+          expect((await fetch(`${base}/health`)).status).toBe(200);
+        }
         expect(daveId).not.toBe(carolId);
       } finally {
         tabs.forEach((tab) => tab.close());

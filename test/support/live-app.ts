@@ -157,6 +157,15 @@ class LiveTestController implements OnModuleInit {
     return this.answer(await this.actions.revokeUserSessions(id));
   }
 
+  /** A broadcast of the app's own to a room, through the socket.io adapter (Redis across workers). */
+  @Public()
+  @Post('test/broadcast/:room')
+  @HttpCode(200)
+  broadcast(@Param('room') room: string) {
+    this.gateway.namespace.to(room).emit('app:notice', { room });
+    return { sent: true };
+  }
+
   @Public()
   @Get('test/rooms/:room')
   async room(@Param('room') room: string) {
