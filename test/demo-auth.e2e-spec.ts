@@ -108,6 +108,41 @@ describe.each(PLATFORMS)('demo app with auth enabled on %s', (platform) => {
     expect(await response.text()).toContain('Hello from Livegate');
   });
 
+  it('takes the live page buttons as browsers post them (an empty urlencoded form)', async () => {
+    const post = (path: string, cookie?: string, body?: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          origin: base,
+          'content-type':
+            body === undefined ? 'application/x-www-form-urlencoded' : 'application/json',
+          ...(cookie ? { cookie } : {}),
+        },
+        body: body === undefined ? '' : JSON.stringify(body),
+      });
+    const credentials = { username: 'form-user', password: 'correct horse battery' };
+    expect((await post('/auth/local/register', undefined, credentials)).status).toBe(201);
+    const login = await post('/auth/local/login', undefined, credentials);
+    const cookie = login.headers.getSetCookie()[0].split(';')[0];
+    for (const action of ['join-beta', 'grant-admin']) {
+      const answer = await post(`/live/${action}`, cookie);
+      expect([action, answer.status, answer.headers.get('location')]).toEqual([
+        action,
+        303,
+        '/live',
+      ]);
+    }
+    const live = await (await fetch(`${base}/live`, { headers: { cookie } })).text();
+    expect(live).toMatch(/data-auth-region="admin-panel" data-auth-state="allowed"/);
+    expect(live).toMatch(/data-auth-region="beta-panel" data-auth-state="allowed"/);
+    expect((await fetch(`${base}/admin`, { headers: { cookie } })).status).toBe(200);
+    const out = await post('/live/sign-out', cookie);
+    expect([out.status, out.headers.get('location')]).toEqual([303, '/login']);
+    const stale = await post('/live/revoke-admin', cookie);
+    expect([stale.status, stale.headers.get('location')]).toEqual([303, '/login']);
+  });
+
   it('sends anonymous visitors of the index to /login', async () => {
     const response = await get('/');
     expect(response.status).toBe(303);

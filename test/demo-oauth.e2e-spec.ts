@@ -1,4 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '@livegate/state/testing';
 import { AppModule } from '../apps/demo/src/app.module';
 import { OidcTestProvider } from './support/oidc-test-provider';
@@ -74,7 +77,9 @@ describe.each(PLATFORMS)('demo app with an OAuth provider on %s', (platform) => 
 describe('demo app without an OAuth provider', () => {
   it('mounts no /auth routes and says how to sign in instead', async () => {
     const saved = { ...process.env };
+    const dataDir = mkdtempSync(join(tmpdir(), 'livegate-demo-no-oauth-'));
     delete process.env.LIVEGATE_OAUTH2__PROVIDER;
+    process.env.LIVEGATE_DEMO_DATA_DIR = dataDir;
     const { app, base } = await startApp([AppModule.forRoot()], 'express');
     try {
       const loginPage = await (await fetch(`${base}/login`)).text();
@@ -84,6 +89,7 @@ describe('demo app without an OAuth provider', () => {
     } finally {
       await app.close();
       process.env = saved;
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

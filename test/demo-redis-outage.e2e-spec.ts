@@ -66,6 +66,7 @@ describe('demo app on Redis that is away at boot', () => {
       LIVEGATE_DEPLOY__STATE_BACKEND: 'redis',
       LIVEGATE_DEPLOY__REDIS_URL: redis.url,
       LIVEGATE_DEPLOY__REDIS_PREFIX: `demo-outage-${port}`,
+      LIVEGATE_DEMO_DATA_DIR: join(redis.directory, 'demo-data'),
     };
     child = spawn(
       process.execPath,

@@ -12,7 +12,6 @@ import {
   Auth,
   CurrentUser,
   Public,
-  Roles,
   WIDGET_RESPONSE_HEADERS,
   WidgetAccess,
   type ClaimsPrincipal,
@@ -20,7 +19,8 @@ import {
 import { OAUTH_RESOLVED, type ResolvedOAuth } from '@livegate/oauth';
 import { assertId, STATE_OPTIONS, StateService, type ResolvedStateOptions } from '@livegate/state';
 import { escapeHtml } from './html';
-import { page } from './pages';
+import { DEMO_ASSET_PATHS } from './demo-assets';
+import { DEMO_CONTENT_SECURITY_POLICY, page } from './pages';
 
 /** Sets headers on an Express or Fastify reply. */
 interface HeaderReply {
@@ -40,6 +40,7 @@ export class DemoController {
   @Auth({ redirect: '/login' })
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
   async index(@CurrentUser() user: ClaimsPrincipal): Promise<string> {
     const widgets = await Promise.all(
       (await this.state.listWidgets()).map((widgetId) => this.state.getWidget(widgetId)),
@@ -63,18 +64,21 @@ export class DemoController {
 <ul id="widgets">
 ${items || '<li>No widgets registered.</li>'}
 </ul>
-<p><a href="/reports">Reports</a> (editors and admins) · <a href="/admin">Admin</a> (admins)</p>`,
+<p><a href="/live">Live auth</a> · <a href="/reports">Reports</a> (editors and admins) ·
+<a href="/admin">Admin</a> (admins)</p>`,
     );
   }
 
   /**
-   * Where denied pages send the browser: "Sign in with ..." for each configured OAuth provider,
-   * and how to make a session by hand.
+   * Where denied pages send the browser: register and sign in with the local identity provider
+   * (the page's script posts the forms as JSON to `/auth/local/*`), and "Sign in with ..." for
+   * each configured OAuth provider.
    */
   @Public()
   @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  login(): string {
+  @Header('Cache-Control', 'no-store')
+  login(@CurrentUser() user: ClaimsPrincipal): string {
     const providers = [...(this.oauth?.providers.keys() ?? [])];
     const signIn = providers.length
       ? `<ul id="sign-in">
@@ -84,29 +88,37 @@ ${providers
     return `<li><a href="${escapeHtml(href)}">Sign in with ${escapeHtml(providerLabel(name))}</a></li>`;
   })
   .join('\n')}
-</ul>
-`
+</ul>`
+      : '<p class="muted">No OAuth provider is configured (see the README): sign in with a local account.</p>';
+    const current = user.isAuthenticated
+      ? `<p id="signed-in">You are signed in as ${escapeHtml(user.name ?? '')}: <a href="/live">open the live page</a>.</p>\n`
       : '';
+    const form = (
+      id: string,
+      title: string,
+      button: string,
+      autocomplete: string,
+    ) => `<section class="card">
+<h2>${title}</h2>
+<form id="${id}" class="stack">
+<label for="${id}-username">Username</label>
+<input id="${id}-username" name="username" autocomplete="username" required maxlength="64">
+<label for="${id}-password">Password (8 characters or more)</label>
+<input id="${id}-password" name="password" type="password" autocomplete="${autocomplete}" required minlength="8" maxlength="1024">
+<button type="submit" class="primary">${button}</button>
+</form>
+</section>`;
     return page(
       'Sign in',
-      `${signIn}<p>${
-        providers.length ? 'Or create' : 'No OAuth provider is configured (see the README). Create'
-      } a session by hand: with the server on the SQLite or Redis backend (the memory
-backend keeps sessions inside the server's own process) and the same
-<code>LIVEGATE_DEPLOY__*</code> variables, run
-<code>npm run demo:session -- alice editor</code> and set the printed cookie in your browser
-(see "Trying auth in the demo" in the README).</p>`,
-    );
-  }
-
-  /** Admins only (`@Roles`): 401 for anonymous callers, 403 for other roles. */
-  @Roles('admin')
-  @Get('admin')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  admin(@CurrentUser() user: ClaimsPrincipal): string {
-    return page(
-      'Admin',
-      `<p>Welcome, ${escapeHtml(user.name ?? '')}. You hold the admin role.</p>`,
+      `${current}<p id="login-message" class="message" role="status"></p>
+<div class="grid">
+${form('login-form', 'Sign in', 'Sign in', 'current-password')}
+${form('register-form', 'Create an account', 'Register and sign in', 'new-password')}
+<section class="card"><h2>Other providers</h2>
+${signIn}
+</section>
+</div>`,
+      { scripts: [DEMO_ASSET_PATHS.loginScript] },
     );
   }
 
@@ -133,8 +145,10 @@ backend keeps sessions inside the server's own process) and the same
     if (html === null) {
       throw new NotFoundException({ error: 'not_found', message: 'No such widget' });
     }
+    // The demo's own widget is plain HTML, so it runs under the demo's strict policy too.
     for (const [name, value] of Object.entries({
       ...WIDGET_RESPONSE_HEADERS,
+      'Content-Security-Policy': DEMO_CONTENT_SECURITY_POLICY,
       'Content-Type': 'text/html; charset=utf-8',
     })) {
       if (reply.header) {

@@ -34,7 +34,7 @@ export const DEFAULT_LIVE_OPTIONS = {
   heartbeatMs: 500,
   reconcileBatchSize: 64,
   redisAdapter: true,
-  regionTimeoutMs: 1000,
+  regionTimeoutMs: 100,
 } as const satisfies Required<LiveAuthOptions>;
 
 export type ResolvedLiveAuthOptions = Required<LiveAuthOptions>;

@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  AUTH_NAVIGATE_EVENT,
-  AUTH_UPDATE_EVENT,
-  LIVE_AUTH_NAMESPACE,
-} from '../live-auth.protocol';
+import { AUTH_NAVIGATE_EVENT, AUTH_UPDATE_EVENT, LIVE_AUTH_NAMESPACE } from '../live-auth.protocol';
 
 /** The DOM event the browser script dispatches on `document` after each applied `auth:update`. */
 export const LIVE_AUTH_UPDATE_DOM_EVENT = 'livegate:auth-update';
