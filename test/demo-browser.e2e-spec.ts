@@ -111,6 +111,36 @@ describe('the demo in a browser, on two workers sharing Redis and PostgreSQL', (
       timeout,
     });
 
+  /**
+   * Clicks and waits (bounded) until the page shows `url`. The click's own redirect and the live
+   * connection's `auth:navigate` may both send the page there at once, and the one that loses is
+   * an aborted navigation: only where the page ends counts.
+   */
+  async function clickAndLand(page: Page, selector: string, url: string, timeout = 10000) {
+    const deadline = Date.now() + timeout;
+    const landed = (async () => {
+      for (;;) {
+        try {
+          await page.waitForURL(url, { timeout: Math.max(1, deadline - Date.now()) });
+          await page.waitForLoadState('load', { timeout: Math.max(1, deadline - Date.now()) });
+          return;
+        } catch (error) {
+          if (Date.now() >= deadline || !/ERR_ABORTED|detached|interrupted/i.test(String(error))) {
+            throw error;
+          }
+        }
+      }
+    })();
+    await page.click(selector).catch((error: unknown) => {
+      // The page may already be on its way elsewhere when the click settles.
+      if (!/detached|navigat|closed/i.test(String(error))) {
+        throw error;
+      }
+    });
+    await landed;
+    expect(page.url()).toBe(url);
+  }
+
   /** Waits until the page's live connection delivered its first update (bounded). */
   const waitForLive = (page: Page) =>
     page.waitForSelector('html[data-auth-version]', { state: 'attached', timeout: 10000 });
@@ -214,7 +244,7 @@ describe('the demo in a browser, on two workers sharing Redis and PostgreSQL', (
   }, 40_000);
 
   it('sign out in tab A: both tabs land on the login page', async () => {
-    await Promise.all([tabA.waitForURL(`${a}/login`, { timeout: 10000 }), tabA.click('#sign-out')]);
+    await clickAndLand(tabA, '#sign-out', `${a}/login`);
     await tabB.waitForURL(`${b}/login`, { timeout: 5000 });
     await shot(tabB, '06-signed-out');
     const live = await tabB.goto(`${b}/live`, { timeout: 10000 });
@@ -235,16 +265,10 @@ describe('the demo in a browser, on two workers sharing Redis and PostgreSQL', (
     const other = await newContext('uma-other');
     const otherTab = await other.newPage();
     await signIn(otherTab, b, 'uma', false);
-    await Promise.all([
-      otherTab.waitForURL(`${b}/login`, { timeout: 10000 }),
-      otherTab.click('#sign-out-everywhere'),
-    ]);
+    await clickAndLand(otherTab, '#sign-out-everywhere', `${b}/login`);
     // The stale tab still shows the live page; its next action lands on the login page.
     expect(staleTab.url()).toBe(`${a}/live`);
-    await Promise.all([
-      staleTab.waitForURL(`${a}/login`, { timeout: 10000 }),
-      staleTab.click('#grant-admin'),
-    ]);
+    await clickAndLand(staleTab, '#grant-admin', `${a}/login`);
     await shot(staleTab, '07-revoked-session-cannot-act');
     // Nothing was granted: the admin sees uma without the role.
     const admin = contexts[1];
