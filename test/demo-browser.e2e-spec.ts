@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { PostgresTestDatabase } from '@livegate/live-auth/testing';
 import { RedisTestServer } from '@livegate/state/testing';
 import { WorkerProcess } from './support/worker-process';
@@ -14,17 +15,6 @@ import { WorkerProcess } from './support/worker-process';
 const ROOT = join(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'demo-browser');
 const PASSWORD = 'correct horse battery staple';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // Installed before any page script: reports violations of the content security policy.
 const INIT_SCRIPT = `
@@ -63,7 +53,7 @@ describe('the demo in a browser, on two workers sharing Redis and PostgreSQL', (
     const script = '../../apps/demo/src/main.ts';
     [workers, browser] = await Promise.all([
       Promise.all(['demo-a', 'demo-b'].map((id) => WorkerProcess.start(id, env, { script }))),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20000 }),
+      launchChromium(),
     ]);
     [a, b] = workers.map((worker) => worker.url);
   }, 120_000);

@@ -9,6 +9,7 @@ import { StateModule } from '@livegate/state';
 import { freePort } from '@livegate/state/testing';
 import { OidcTestProvider } from './support/oidc-test-provider';
 import { PLATFORMS, startApp } from './support/platform';
+import { racingUserStore } from './support/racing-user-store';
 
 // An OAuth login finds or creates the user row of its provider identity, and the session is the
 // row's: its id, its claims; a disabled user gets no session.
@@ -19,8 +20,8 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
   let base: string;
   let folder: string;
   let users: UserStore;
-  /** Runs once, at the next `findById`, before it answers: a change racing a login. */
-  let racing: ((id: string) => Promise<unknown>) | undefined;
+  /** Arms a change that runs at the next `findById`, before it answers. */
+  let race: (change: (id: string) => Promise<unknown>) => void;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'livegate-oauth-users-'));
@@ -30,20 +31,9 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
       sqliteEncrypted: false,
       keyring: null,
     });
-    const store = new Proxy(users, {
-      get(target, property, receiver) {
-        if (property === 'findById') {
-          return async (id: string) => {
-            const change = racing;
-            racing = undefined;
-            await change?.(id);
-            return target.findById(id);
-          };
-        }
-        const value = Reflect.get(target, property, receiver) as unknown;
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-      },
-    });
+    const racing = racingUserStore(users);
+    race = racing.race;
+    const store = racing.store;
     const port = await freePort();
     const callback = `http://127.0.0.1:${port}/auth/callback`;
     idp = await OidcTestProvider.start([
@@ -146,12 +136,12 @@ describe.each(PLATFORMS)('OAuth logins on the user store, on %s', (platform) => 
 
   it('brings the new session up to a change of the user made while it was being made', async () => {
     const row = (await users.findByIdentity({ issuer: idp.issuer, subject: 'alice' }))!;
-    racing = (id) => users.updateClaims(id, () => [{ type: 'role', value: 'editor' }]);
+    race((id) => users.updateClaims(id, () => [{ type: 'role', value: 'editor' }]));
     const raced = await signIn();
     expect(raced.finished.status).toBe(303);
     expect((await status(raced.cookie!)).roles.sort()).toEqual(['editor', 'viewer']);
 
-    racing = (id) => users.setDisabled(id, true);
+    race((id) => users.setDisabled(id, true));
     const refused = await signIn();
     expect(refused.finished.status).toBe(400);
     if (refused.cookie) {

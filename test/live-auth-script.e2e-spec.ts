@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { ClaimsPrincipal } from '@livegate/auth';
 import {
   AUTH_NAVIGATE_EVENT,
@@ -23,17 +24,6 @@ import {
 
 // The browser script in Debian's Chromium, under a strict content security policy, against a
 // stand-in gateway on the live-auth namespace (the real gateway has suites of its own).
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const ADMIN = new ClaimsPrincipal({
   isAuthenticated: true,
@@ -140,11 +130,7 @@ describe('the live-auth browser script', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      timeout: 20000,
-    });
+    browser = await launchChromium();
   }, 30000);
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { AuthModule, CurrentUser, type ClaimsPrincipal } from '@livegate/auth';
 import { LiveAuthModule, UserStore, createUserStore } from '@livegate/live-auth';
 import { StateModule } from '@livegate/state';
 import { startApp } from './support/platform';
+import { racingUserStore } from './support/racing-user-store';
 
 @Controller('me')
 class MeController {
@@ -29,8 +30,8 @@ describe('a sign-in racing a change of its user', () => {
   let app: INestApplication;
   let base: string;
   let real: UserStore;
-  /** Runs once, at the next `findById`, before it answers: the change that races the sign-in. */
-  let racing: ((id: string) => Promise<unknown>) | undefined;
+  /** Arms a change that runs at the next `findById`, before it answers. */
+  let race: (change: (id: string) => Promise<unknown>) => void;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'livegate-idp-race-'));
@@ -40,20 +41,9 @@ describe('a sign-in racing a change of its user', () => {
       sqliteEncrypted: false,
       keyring: null,
     });
-    const store = new Proxy(real, {
-      get(target, property, receiver) {
-        if (property === 'findById') {
-          return async (id: string) => {
-            const change = racing;
-            racing = undefined;
-            await change?.(id);
-            return target.findById(id);
-          };
-        }
-        const value = Reflect.get(target, property, receiver) as unknown;
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-      },
-    });
+    const racing = racingUserStore(real);
+    race = racing.race;
+    const store = racing.store;
     ({ app, base } = await startApp(
       [
         StateModule.forRoot({ backend: 'memory' }),
@@ -84,7 +74,7 @@ describe('a sign-in racing a change of its user', () => {
 
   it('gives the new session the claims written while it was made', async () => {
     expect((await post('register', { username: 'alice', password: PASSWORD })).status).toBe(201);
-    racing = (id) => real.updateClaims(id, () => [{ type: 'role', value: 'editor' }]);
+    race((id) => real.updateClaims(id, () => [{ type: 'role', value: 'editor' }]));
     const login = await post('login', { username: 'alice', password: PASSWORD });
     expect(login.status).toBe(200);
     expect(((await login.json()) as { roles: string[] }).roles).toContain('editor');
@@ -94,7 +84,7 @@ describe('a sign-in racing a change of its user', () => {
     };
     expect(me.roles).toContain('editor');
 
-    racing = (id) => real.updateClaims(id, () => []);
+    race((id) => real.updateClaims(id, () => []));
     const token = await post('token', { username: 'alice', password: PASSWORD });
     const { access_token: bearer } = (await token.json()) as { access_token: string };
     const asBearer = (await (
@@ -105,7 +95,7 @@ describe('a sign-in racing a change of its user', () => {
 
   it('gives no session to a user disabled while it was made', async () => {
     expect((await post('register', { username: 'bob', password: PASSWORD })).status).toBe(201);
-    racing = (id) => real.setDisabled(id, true);
+    race((id) => real.setDisabled(id, true));
     const login = await post('login', { username: 'bob', password: PASSWORD });
     expect(login.status).toBe(401);
     const cookie = login.headers.getSetCookie()[0]?.split(';')[0];
