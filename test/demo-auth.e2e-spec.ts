@@ -219,6 +219,8 @@ describe('npm run demo:session', () => {
   it('on SQLite makes a session the demo server then accepts', async () => {
     const shared = {
       ...ENV,
+      // The demo's own data folder (its user store) in this test's folder, not the repository's.
+      LIVEGATE_DEMO_DATA_DIR: join(directory, 'demo-data'),
       LIVEGATE_DEPLOY__STATE_BACKEND: 'sqlite',
       LIVEGATE_DEPLOY__SQLITE_PATH: join(directory, 'demo.db'),
       LIVEGATE_DEPLOY__SQLITE_KEY: `x'${randomBytes(32).toString('hex')}'`,

@@ -15,8 +15,11 @@ describe.each(PLATFORMS)('demo app with an OAuth provider on %s', (platform) => 
   let app: INestApplication;
   let base: string;
   const saved = { ...process.env };
+  let dataDir: string;
 
   beforeAll(async () => {
+    // The demo's data folder (its user store) of this suite, not the repository's .demo-data.
+    dataDir = mkdtempSync(join(tmpdir(), 'livegate-demo-oauth-'));
     const port = await freePort();
     const callback = `http://127.0.0.1:${port}/auth/callback`;
     idp = await OidcTestProvider.start([
@@ -32,6 +35,7 @@ describe.each(PLATFORMS)('demo app with an OAuth provider on %s', (platform) => 
       LIVEGATE_OAUTH2__ISSUER_URL: idp.issuer,
       LIVEGATE_OAUTH2__ALLOW_INSECURE_ISSUER: 'true',
       LIVEGATE_OAUTH2__REDIRECT_URI: callback,
+      LIVEGATE_DEMO_DATA_DIR: dataDir,
     });
     delete process.env.LIVEGATE_DEPLOY__STATE_BACKEND;
     ({ app, base } = await startApp([AppModule.forRoot()], platform, port));
@@ -41,6 +45,7 @@ describe.each(PLATFORMS)('demo app with an OAuth provider on %s', (platform) => 
     await app?.close();
     await idp?.stop();
     process.env = saved;
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('offers "Sign in with ..." and signs the visitor in through the provider', async () => {
