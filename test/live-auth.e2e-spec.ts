@@ -101,6 +101,40 @@ describe.each(PLATFORMS)('live auth in one process on memory, on %s', (platform)
     }
   });
 
+  it('takes no page or version a handshake makes up: no regions, the server-side version', async () => {
+    await registerUser(base, `ida-${platform}`);
+    const cookie = await signIn(base, `ida-${platform}`);
+    const pages: unknown[] = [
+      '__proto__',
+      'constructor',
+      '../admin',
+      'admin page',
+      'x'.repeat(65),
+      7,
+      {},
+      ['live'],
+      null,
+    ];
+    const versions: unknown[] = [-1, 1e300, 2 ** 60, 'NaN', { valueOf: 9 }, null];
+    const tabs: LiveTab[] = [];
+    try {
+      for (const page of pages) {
+        const tab = await LiveTab.open(`ida-page`, base, cookie, page as never);
+        tabs.push(tab);
+        expect({ page, regions: tab.last!.regions }).toEqual({ page, regions: {} });
+      }
+      for (const version of versions) {
+        const tab = await LiveTab.open(`ida-version`, base, cookie, 'live', version as never);
+        tabs.push(tab);
+        expect(tab.last!.version).toBe(tabs[0].last!.version);
+        expect(tab.last!.regions['admin-panel'].state).toBe('denied');
+      }
+      expect(tabs.every((tab) => tab.connected)).toBe(true);
+    } finally {
+      tabs.forEach((tab) => tab.close());
+    }
+  });
+
   it('answers 404 for an unknown user and changes nothing', async () => {
     const root = await signIn(base, 'root');
     const answer = await postJson(

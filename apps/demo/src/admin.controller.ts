@@ -5,8 +5,8 @@ import {
   LIVE_AUTH_SCRIPT_PATH,
   UserStore,
   type UserRecord,
+  escapeHtml,
 } from '@livegate/live-auth';
-import { escapeHtml } from './html';
 import { claimsVersionOf, SOCKET_IO_CLIENT_PATH } from './live.controller';
 import { page } from './pages';
 import { assertSameOrigin } from './same-origin';

@@ -18,7 +18,7 @@ import {
 } from '@livegate/auth';
 import { OAUTH_RESOLVED, type ResolvedOAuth } from '@livegate/oauth';
 import { assertId, STATE_OPTIONS, StateService, type ResolvedStateOptions } from '@livegate/state';
-import { escapeHtml } from './html';
+import { escapeHtml } from '@livegate/live-auth';
 import { DEMO_ASSET_PATHS } from './demo-assets';
 import { DEMO_CONTENT_SECURITY_POLICY, page } from './pages';
 

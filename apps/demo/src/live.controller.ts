@@ -10,11 +10,16 @@ import {
   Res,
 } from '@nestjs/common';
 import { Auth, CurrentUser, LoginSessions, type ClaimsPrincipal } from '@livegate/auth';
-import { AuthActions, AuthRegions, LIVE_AUTH_SCRIPT_PATH, UserStore } from '@livegate/live-auth';
+import {
+  AuthActions,
+  AuthRegions,
+  LIVE_AUTH_SCRIPT_PATH,
+  UserStore,
+  escapeHtml,
+} from '@livegate/live-auth';
 import { DEMO_ASSET_PATHS } from './demo-assets';
 import { DEMO_OPTIONS, type DemoOptions } from './demo-options';
 import { LIVE_REGIONS } from './demo-policies';
-import { escapeHtml } from './html';
 import { page } from './pages';
 import { assertSameOrigin } from './same-origin';
 

@@ -1,4 +1,4 @@
-import { escapeHtml } from './html';
+import { escapeHtml } from '@livegate/live-auth';
 import { DEMO_ASSET_PATHS } from './demo-assets';
 
 /**

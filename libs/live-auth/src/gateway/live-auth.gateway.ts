@@ -24,6 +24,7 @@ import { sessionKeyOf, type AuthEvent } from '../channel/auth-event';
 import { AuthRegions } from '../regions/auth-regions';
 import { LIVE_NAME_PATTERN } from '../regions/live-names';
 import { LivePages } from '../regions/live-pages';
+import type { UserRecord } from '../users/user-record';
 import { UserStore } from '../users/user-store';
 import { LiveConnections, type LiveSession, type LiveSocket } from './live-connections';
 import {
@@ -106,7 +107,7 @@ export class LiveAuthGateway
   ) {
     this.reconciler = new Reconciler({
       sessions: () => this.connections.allSessions(),
-      check: (entry) => this.refresh(entry, true),
+      check: (entry, rows) => this.refresh(entry, true, rows),
       batchSize: options.reconcileBatchSize,
       intervalMs: options.reconcileIntervalMs,
       heartbeatMs: options.heartbeatMs,
@@ -230,11 +231,17 @@ export class LiveAuthGateway
    * (the row is the truth), ends the session's sockets when it is gone, expired or its user is
    * disabled, and, when asked, pushes what changed to its sockets.
    */
-  private async refresh(entry: LiveSession, pushChanges: boolean): Promise<void> {
-    const [first, current] = await Promise.all([
-      this.users.findById(entry.userId),
-      this.sessions.getSession(entry.sessionId),
-    ]);
+  private async refresh(
+    entry: LiveSession,
+    pushChanges: boolean,
+    rows?: Map<string, Promise<UserRecord | null>>,
+  ): Promise<void> {
+    let read = rows?.get(entry.userId);
+    if (!read) {
+      read = this.users.findById(entry.userId);
+      rows?.set(entry.userId, read);
+    }
+    const [first, current] = await Promise.all([read, this.sessions.getSession(entry.sessionId)]);
     let row = first;
     if (entry.ended) {
       return;

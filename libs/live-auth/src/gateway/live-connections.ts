@@ -35,10 +35,6 @@ export class LiveConnections {
   private readonly byKey = new Map<string, LiveSession>();
   private readonly bySocket = new Map<string, LiveSocket>();
 
-  session(key: string): LiveSession | undefined {
-    return this.byKey.get(key);
-  }
-
   /** The entry of a session, made on its first socket. */
   sessionFor(
     key: string,
@@ -72,10 +68,6 @@ export class LiveConnections {
   addSocket(live: LiveSocket): void {
     live.session.sockets.add(live);
     this.bySocket.set(live.socket.id, live);
-  }
-
-  socket(socketId: string): LiveSocket | undefined {
-    return this.bySocket.get(socketId);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { StateRedisConnection } from '@livegate/state';
+import type { UserRecord } from '../users/user-record';
 import type { LiveSession } from './live-connections';
 
 /** After a pass that could not reach the stores, the next one is tried this soon. */
@@ -7,7 +8,11 @@ const RETRY_MS = 250;
 
 export interface ReconcilerOptions {
   sessions: () => LiveSession[];
-  check: (entry: LiveSession) => Promise<void>;
+  /**
+   * Re-checks one session; `rows` is shared by the pass, so the sessions of one user read its
+   * row once.
+   */
+  check: (entry: LiveSession, rows: Map<string, Promise<UserRecord | null>>) => Promise<void>;
   batchSize: number;
   intervalMs: number;
   heartbeatMs: number;
@@ -75,11 +80,12 @@ export class Reconciler {
 
   private async pass(reason: string): Promise<void> {
     const sessions = this.options.sessions();
+    const rows = new Map<string, Promise<UserRecord | null>>();
     let failed = 0;
     for (let start = 0; start < sessions.length; start += this.options.batchSize) {
       const batch = sessions.slice(start, start + this.options.batchSize);
       const results = await Promise.allSettled(
-        batch.filter((entry) => !entry.ended).map((entry) => this.options.check(entry)),
+        batch.filter((entry) => !entry.ended).map((entry) => this.options.check(entry, rows)),
       );
       failed += results.filter((result) => result.status === 'rejected').length;
     }
