@@ -98,4 +98,22 @@ describe('AuthActions, two changes of one user at once', () => {
     first.onApplicationShutdown();
     second.onApplicationShutdown();
   });
+
+  it("refuses to revoke another user's session by naming the wrong user, and ends nothing", async () => {
+    const alice = await users.createUser({ username: 'alice' });
+    const bob = await users.createUser({ username: 'bob' });
+    const session = await backend.sessions.createSession({ userId: bob.id });
+    const actions = new AuthActions(
+      users,
+      backend.sessions,
+      new EventBusAuthChannel(backend.events),
+      {},
+    );
+    await expect(actions.revokeUserSession(alice.id, session.sessionId)).rejects.toThrow(
+      /is not a session of this user/,
+    );
+    expect(await backend.sessions.getSession(session.sessionId)).not.toBeNull();
+    expect((await actions.revokeUserSession(bob.id, session.sessionId)).sessions).toBe(1);
+    actions.onApplicationShutdown();
+  });
 });

@@ -90,7 +90,7 @@ export class AuthActions implements OnApplicationShutdown {
     if (!session) {
       throw new StateValidationError('request', 'has no session to revoke');
     }
-    return this.revokeUserSession(userId, session.sessionId);
+    return this.endSession(await this.requireUser(userId), session.sessionId);
   }
 
   grantUser(userId: string, type: string, value: string): Promise<AuthChange> {
@@ -121,6 +121,16 @@ export class AuthActions implements OnApplicationShutdown {
   async revokeUserSession(userId: string, sessionId: string): Promise<AuthChange> {
     assertId('sessionId', sessionId);
     const user = await this.requireUser(userId);
+    // A session of another user is refused: its revoke event would reach the wrong user's tabs.
+    const session = await this.sessions.getSession(sessionId);
+    if (session && session.userId !== user.id) {
+      throw new StateValidationError('sessionId', 'is not a session of this user');
+    }
+    return this.endSession(user, sessionId);
+  }
+
+  private async endSession(user: UserRecord, sessionId: string): Promise<AuthChange> {
+    const userId = user.id;
     let ended = 0;
     const pending = !(await this.pending.attempt(
       `the revocation of a session of ${userId}`,
